@@ -1,0 +1,149 @@
+/*
+ * config.h - navixy2mqtt's settings: the libconfig file, NAVIXY2MQTT_*
+ * environment overrides and *_FILE secrets, validated into one struct.
+ *
+ * Every setting lives in a section (navixy, mqtt, topics, subscriptions,
+ * control, health, log, plugins). The environment variable for a setting is
+ * NAVIXY2MQTT_<SECTION>_<KEY> in upper case (NAVIXY2MQTT_MQTT_URL), and for a
+ * secret also NAVIXY2MQTT_<SECTION>_<KEY>_FILE, whose file content (trailing
+ * newline stripped) is the value. The environment wins over the file.
+ * config/navixy2mqtt.conf documents every key with its default.
+ */
+#ifndef N2M_CONFIG_H
+#define N2M_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "subscription.h"
+
+/* Topic classes: each has its own retain flag and QoS. */
+enum n2m_topic_class {
+	N2M_CLASS_STATE = 0,   /* tracker/<id>/state */
+	N2M_CLASS_LOCATION,    /* tracker/<id>/location */
+	N2M_CLASS_AVAILABILITY,/* tracker/<id>/availability */
+	N2M_CLASS_READINGS,    /* tracker/<id>/readings */
+	N2M_CLASS_IOT_MONITOR, /* tracker/<id>/iot_monitor */
+	N2M_CLASS_LIFECYCLE,   /* tracker/<id>/lifecycle */
+	N2M_CLASS_EVENT,       /* bridge/event */
+	N2M_CLASS_COUNT
+};
+
+struct n2m_class_options {
+	int retain; /* 0/1 */
+	int qos;    /* 0..2 */
+};
+
+enum n2m_topic_id_mode {
+	N2M_TOPIC_ID_TRACKER_ID = 0, /* navixy/tracker/123456/state */
+	N2M_TOPIC_ID_LABEL,          /* navixy/tracker/Truck_12/state (sanitised) */
+};
+
+enum n2m_log_level { N2M_LOG_ERROR = 0, N2M_LOG_WARN, N2M_LOG_INFO, N2M_LOG_DEBUG };
+
+struct n2m_navixy_config {
+	char *api_url;            /* REST base, e.g. https://api.eu.navixy.com/v2 (required) */
+	char *ws_url;             /* default: api_url with http->ws + /event/subscription */
+	char *api_key;            /* secret; 32 hex; preferred over login */
+	char *login;
+	char *password;           /* secret */
+	char *framework_version;  /* X-Atmosphere-Framework, default "4.0.1" */
+	int track_message_size;   /* ask for length-prefixed frames, default 0 */
+	int iso_datetime;         /* send iso_datetime:true, default 1 */
+	int liveness_s;           /* silence that means a dead link, default 75 */
+	int connect_timeout_s;    /* REST and WS connect timeout, default 10 */
+	int backoff_min_ms;       /* reconnect back-off, default 1000 */
+	int backoff_max_ms;       /* default 120000 */
+	int auth_backoff_ms;      /* after auth failures, default 300000 */
+	int tls_verify;           /* default 1 */
+	char *ca_file;            /* optional CA bundle for https/wss */
+	int max_frame_bytes;      /* larger inbound messages are skipped, default 16 MiB */
+	int tracker_refresh_min_s;/* rate limit for tracker/list refreshes, default 60 */
+};
+
+struct n2m_mqtt_config {
+	char *url;                /* mqtt://host:port or mqtts://host:port, default mqtt://127.0.0.1:1883 */
+	char *client_id;          /* default "navixy2mqtt" */
+	char *username;
+	char *password;           /* secret */
+	int protocol;             /* 5 (default) or 311 */
+	int keepalive_s;          /* default 30 */
+	char *ca_file;            /* TLS: CA to verify the broker */
+	char *cert_file;          /* TLS client certificate */
+	char *key_file;           /* TLS client key */
+	char *key_password;       /* secret */
+	int tls_verify;           /* default 1 */
+	char *base_topic;         /* default "navixy" */
+	int connect_timeout_s;    /* default 10 */
+	int max_inflight;         /* bounded outbound queue, default 65535 */
+};
+
+struct n2m_topics_config {
+	enum n2m_topic_id_mode id_mode;  /* "tracker_id" (default) or "label" */
+	int stale_after_s;               /* location.stale when the fix is older, default 900 */
+	int clear_on_unsubscribe;        /* clear retained topics of unsubscribed trackers, default 1 */
+	struct n2m_class_options classes[N2M_CLASS_COUNT];
+};
+
+struct n2m_control_config {
+	int enabled;              /* default 1; 0 = read-only bridge */
+	char *state_file;         /* desired subscriptions, default "" = not persisted */
+	int max_request_bytes;    /* default 65536 */
+	int max_ids;              /* tracker ids per request, default 10000 */
+};
+
+struct n2m_health_config {
+	int interval_s;           /* bridge/health period, 0 = off, default 60 */
+	char *http_listen;        /* "" (default, off) or "127.0.0.1:9180" */
+};
+
+struct n2m_log_config {
+	enum n2m_log_level level; /* default info */
+	int syslog;               /* default 0 = stderr */
+};
+
+struct n2m_plugin_config {
+	char *name;               /* "homeassistant" */
+	char *path;               /* shared object; default plugins/<name>/<name>.so lookup */
+	int required;             /* a load failure is fatal, default 0 */
+	void *settings;           /* the plugin's own libconfig setting (config_setting_t *) */
+};
+
+struct n2m_config {
+	struct n2m_navixy_config navixy;
+	struct n2m_mqtt_config mqtt;
+	struct n2m_topics_config topics;
+	struct n2m_sub_set subscriptions; /* initial desired set; default state_batch+readings_batch, all, 1s */
+	struct n2m_control_config control;
+	struct n2m_health_config health;
+	struct n2m_log_config log;
+	struct n2m_plugin_config *plugins;
+	size_t n_plugins;
+	char *source_path;        /* the file it was loaded from, or NULL */
+	void *libconfig;          /* the parsed config_t, kept for plugin settings */
+};
+
+/* Fills cfg with every default. */
+void n2m_config_defaults(struct n2m_config *cfg);
+
+/* Loads path (NULL: defaults only), then applies the environment `envp`
+ * (NULL-terminated "KEY=VALUE" strings, normally environ), then validates.
+ * Returns 0, or -1 with a message naming the key and, for the file, the line,
+ * e.g. "navixy2mqtt.conf:12: mqtt.protocol: must be 5 or 311 (got 4)". */
+int n2m_config_load(struct n2m_config *cfg, const char *path, char *const *envp,
+		    char *err, size_t errlen);
+
+/* Checks cross-field rules (an api_key or a login+password, TLS files exist,
+ * ranges); called by n2m_config_load. Same error convention. */
+int n2m_config_validate(const struct n2m_config *cfg, char *err, size_t errlen);
+
+/* Writes the effective configuration in libconfig syntax with every secret
+ * replaced by "<redacted>" (for --check-config and bridge/info). */
+void n2m_config_print(const struct n2m_config *cfg, FILE *out);
+
+void n2m_config_free(struct n2m_config *cfg);
+
+const char *n2m_log_level_name(enum n2m_log_level level);
+int n2m_log_level_parse(const char *name, enum n2m_log_level *out);
+
+#endif
