@@ -8,6 +8,9 @@
  * secret also NAVIXY2MQTT_<SECTION>_<KEY>_FILE, whose file content (trailing
  * newline stripped) is the value. The environment wins over the file.
  * config/navixy2mqtt.conf documents every key with its default.
+ *
+ * After n2m_config_defaults or a successful load every char * field is
+ * non-NULL; "" means "not set" (source_path excepted: NULL when no file).
  */
 #ifndef N2M_CONFIG_H
 #define N2M_CONFIG_H
@@ -16,6 +19,12 @@
 #include <stdio.h>
 
 #include "subscription.h"
+
+struct json_object;
+
+/* Not a setting: the daemon may read the config file's path from it, so the
+ * loader accepts it instead of calling it an unknown variable. */
+#define N2M_CONFIG_PATH_ENV "NAVIXY2MQTT_CONFIG"
 
 /* Topic classes: each has its own retain flag and QoS. */
 enum n2m_topic_class {
@@ -133,6 +142,12 @@ void n2m_config_defaults(struct n2m_config *cfg);
 int n2m_config_load(struct n2m_config *cfg, const char *path, char *const *envp,
 		    char *err, size_t errlen);
 
+/* Like n2m_config_load, but parses `text` (libconfig syntax) instead of a
+ * file; `name` (NULL: "<string>") stands for the file name in messages.
+ * Used by the fuzz target and the tests. */
+int n2m_config_load_string(struct n2m_config *cfg, const char *text, const char *name,
+			   char *const *envp, char *err, size_t errlen);
+
 /* Checks cross-field rules (an api_key or a login+password, TLS files exist,
  * ranges); called by n2m_config_load. Same error convention. */
 int n2m_config_validate(const struct n2m_config *cfg, char *err, size_t errlen);
@@ -141,6 +156,11 @@ int n2m_config_validate(const struct n2m_config *cfg, char *err, size_t errlen);
  * replaced by "<redacted>" (for --check-config and bridge/info). */
 void n2m_config_print(const struct n2m_config *cfg, FILE *out);
 
+/* The effective configuration as JSON for the retained bridge/info topic,
+ * secrets replaced by "<redacted>". NULL on no memory; the caller puts it. */
+struct json_object *n2m_config_summary_json(const struct n2m_config *cfg);
+
+/* Frees everything and leaves cfg zeroed; safe on a zeroed struct. */
 void n2m_config_free(struct n2m_config *cfg);
 
 const char *n2m_log_level_name(enum n2m_log_level level);

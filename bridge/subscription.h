@@ -27,6 +27,8 @@ enum n2m_sub_format { N2M_FORMAT_FULL = 0, N2M_FORMAT_COMPACT };
 
 #define N2M_RATE_LIMIT_MAX 16
 #define N2M_SENSOR_TYPE_MAX 32
+/* Navixy accepts at most this many trackers in an iot_monitor target. */
+#define N2M_IOT_MONITOR_MAX_IDS 10
 
 struct n2m_sub {
 	int active;                /* this type is wanted at all */
@@ -47,6 +49,9 @@ struct n2m_sub_set {
 const char *n2m_sub_type_name(enum n2m_sub_type type);
 int n2m_sub_type_parse(const char *name, enum n2m_sub_type *out);
 
+const char *n2m_sub_format_name(enum n2m_sub_format format);
+int n2m_sub_format_parse(const char *name, enum n2m_sub_format *out);
+
 /* Parses a Navixy timespan like "500ms", "1s", "5s", "2m" into ms; -1 if bad. */
 long n2m_rate_limit_ms(const char *text);
 
@@ -66,6 +71,12 @@ int n2m_sub_set_remove(struct n2m_sub_set *set, const struct n2m_sub *request);
 /* True if tracker id is covered by any active type (or by type `type`). */
 int n2m_sub_set_covers(const struct n2m_sub_set *set, int64_t tracker_id);
 int n2m_sub_covers(const struct n2m_sub *sub, int64_t tracker_id);
+
+/* Checks one type's subscription against Navixy's rules (positive ids,
+ * rate_limit grammar, options that type accepts, iot_monitor's 10-id
+ * limit). Returns 0, or -1 with a message naming the field. */
+int n2m_sub_validate(enum n2m_sub_type type, const struct n2m_sub *sub,
+		     char *err, size_t errlen);
 
 int n2m_sub_set_equal(const struct n2m_sub_set *a, const struct n2m_sub_set *b);
 
