@@ -40,6 +40,8 @@ struct n2m_sub {
 	enum n2m_sub_format format;            /* state, state_batch */
 	char sensor_type[N2M_SENSOR_TYPE_MAX]; /* readings_batch; "" = all */
 	int include_components;                /* readings_batch; -1 unset */
+	enum n2m_sub_type type;    /* which type this is; add/remove requests name
+				    * their type here (set->subs[t].type == t) */
 };
 
 struct n2m_sub_set {
@@ -61,10 +63,10 @@ int n2m_sub_set_copy(struct n2m_sub_set *dst, const struct n2m_sub_set *src);
 /* The default: state_batch and readings_batch for all trackers, rate_limit 1s. */
 void n2m_sub_set_default(struct n2m_sub_set *set);
 
-/* Adds ids (or all when ids==NULL) to type with the given options; options
+/* Adds ids (or all when request->all) to request->type with the given options; options
  * replace the previous ones of that type. Returns 0 or -1 on no memory. */
 int n2m_sub_set_add(struct n2m_sub_set *set, const struct n2m_sub *request);
-/* Removes ids (or the whole type when request->all). Removing ids from an
+/* Removes ids from request->type (or the whole type when request->all). Removing ids from an
  * "all" subscription is refused: returns 1 (nothing changed). */
 int n2m_sub_set_remove(struct n2m_sub_set *set, const struct n2m_sub *request);
 
