@@ -1,0 +1,34 @@
+/*
+ * readings_merge.h - folds a readings_batch delta into a tracker's full
+ * current readings, so the retained readings topic is always complete.
+ *
+ * Navixy sends only the objects that changed (spec §7.5.3); sections
+ * without a change come as empty arrays. Merge rule, per section:
+ *   inputs           keyed by sensor_id, else by name
+ *   states           keyed by field
+ *   virtual_sensors  keyed by sensor_id
+ *   counters         keyed by type
+ * A delta entry replaces the full entry with the same key, or is appended
+ * when there is none. An entry without a usable key is appended unless an
+ * identical entry is already there. Empty or absent delta sections change
+ * nothing. The full readings' "timestamp" takes the delta's timestamp only
+ * when something changed, so an empty delta leaves the payload identical
+ * (and dedupe suppresses it). Other top-level fields (tracker_id, type) are
+ * not copied.
+ */
+#ifndef N2M_READINGS_MERGE_H
+#define N2M_READINGS_MERGE_H
+
+#include <stddef.h>
+
+struct json_object;
+
+/* Merges delta into full (both JSON objects; full gains the sections it
+ * lacks). Delta entries are shared into full by reference counting.
+ * Returns 1 if full changed, 0 if not, -1 on bad input with a reason in
+ * err naming the section, e.g. "readings: counters is not an array"; on -1
+ * full may hold the sections merged before the bad one. */
+int n2m_readings_merge(struct json_object *full, struct json_object *delta,
+		       char *err, size_t errlen);
+
+#endif

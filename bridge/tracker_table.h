@@ -1,0 +1,207 @@
+/*
+ * tracker_table.h - every known tracker with what the bridge must remember
+ * about it: ids, label and topic id, blocked/upstream status, the last
+ * state, the merged full readings, availability, the last location, and per
+ * topic class what reached the broker (for dedupe and outage recovery).
+ * Pure data structure; no I/O.
+ *
+ * Memory: the last state and the merged readings are kept as compact
+ * rendered JSON strings, not json-c trees. Measured with json-c 0.16 on a
+ * full observed state (spec §7.5.2) plus observed readings (§7.5.3): the
+ * trees take several KiB per tracker (every JSON object carries its own
+ * hash table), the strings about a third of that; see the numbers in
+ * tracker_table.c and the tests. The state string is exactly the state
+ * payload last rendered (with "tracker_id" and "label"), so a resync
+ * republishes it without rendering; readings are parsed on demand to merge
+ * a delta (readings deltas are rarer than states). The location is kept as
+ * numbers so the stale flag can be refreshed without parsing.
+ *
+ * Lookups by tracker id and by source id are O(1) (open addressing, linear
+ * probing, backward-shift deletion). Trackers are allocated individually,
+ * so a struct n2m_tracker pointer stays valid until that tracker is removed.
+ */
+#ifndef N2M_TRACKER_TABLE_H
+#define N2M_TRACKER_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "navixy_frame.h"
+#include "navixy_rest.h"
+
+struct json_object;
+
+/* A topic id is one topic level: the tracker id in decimal, or the
+ * sanitised label (topic.h); at most this many bytes plus a NUL. */
+#define N2M_TOPIC_ID_MAX 64
+
+enum n2m_availability {
+	N2M_AVAIL_UNKNOWN = -1,
+	N2M_AVAIL_OFFLINE = 0,
+	N2M_AVAIL_ONLINE = 1,
+};
+
+/* Bits of struct n2m_location.present: which fields were sent non-null. */
+enum n2m_location_field {
+	N2M_LOC_LATITUDE = 1u << 0,
+	N2M_LOC_LONGITUDE = 1u << 1,
+	N2M_LOC_ALTITUDE = 1u << 2,
+	N2M_LOC_SPEED = 1u << 3,
+	N2M_LOC_HEADING = 1u << 4,
+	N2M_LOC_ACCURACY = 1u << 5,
+	N2M_LOC_FIX_TIME = 1u << 6,  /* fix_time holds gps.updated as sent */
+	N2M_LOC_FIX_EPOCH = 1u << 7, /* fix_epoch could be parsed from it */
+};
+
+#define N2M_FIX_TIME_MAX 40
+
+/* The last location, as numbers, for the location topic. */
+struct n2m_location {
+	double latitude, longitude, altitude, speed, heading, gps_accuracy;
+	time_t fix_epoch;                 /* gps.updated as UTC epoch seconds */
+	char fix_time[N2M_FIX_TIME_MAX];  /* gps.updated exactly as sent */
+	uint32_t present;                 /* enum n2m_location_field bits */
+	int stale;                        /* the stale flag last rendered */
+	int valid;                        /* a state with a gps block was seen */
+};
+
+/* What reached the broker for one topic class, and what is pending. */
+struct n2m_class_mark {
+	uint64_t published_hash;  /* hash of the last payload the broker confirmed */
+	uint64_t latest_hash;     /* hash of the latest payload produced */
+	uint32_t published_len;
+	uint32_t latest_len;
+	uint8_t published;        /* published_hash/len are meaningful */
+};
+
+struct n2m_tracker {
+	int64_t id;
+	int64_t source_id;                    /* 0 = not known yet */
+	char *label;                          /* never NULL after insertion ("" if none) */
+	char topic_id[N2M_TOPIC_ID_MAX + 1];
+	int blocked;                          /* source.blocked, lifecycle or upstream status */
+	enum nvx_status upstream;             /* from the last subscribe response */
+	int connection_online;                /* -1 unknown, 0 offline, 1 online (connection_status) */
+
+	char *state_json;                     /* last state payload, NULL if none */
+	size_t state_len;
+	char *readings_json;                  /* merged full readings payload, NULL if none */
+	size_t readings_len;
+	struct n2m_location location;
+
+	/* Classes (1u << enum n2m_topic_class) whose latest value has not been
+	 * confirmed by the broker. After a broker outage the bridge republishes
+	 * only these (n2m_map_dirty). */
+	uint32_t dirty;
+	struct n2m_class_mark marks[N2M_CLASS_COUNT];
+
+	uint32_t slot;                        /* index in the dense array (internal) */
+};
+
+/* Why a sync reported a tracker. */
+enum n2m_tracker_change_kind {
+	N2M_TRACKER_ADDED = 0,   /* new in the list */
+	N2M_TRACKER_RENAMED,     /* topic id changed: clear old_topic_id's retained topics, resync */
+	N2M_TRACKER_RELABELLED,  /* label changed, topic id did not: resync (state carries the label) */
+	N2M_TRACKER_GONE,        /* absent from the list: caller clears and removes it */
+	N2M_TRACKER_BLOCK_CHANGED,
+	N2M_TRACKER_SOURCE_CHANGED, /* source id changed */
+};
+
+struct n2m_tracker_change {
+	enum n2m_tracker_change_kind kind;
+	int64_t tracker_id;
+	char old_topic_id[N2M_TOPIC_ID_MAX + 1]; /* RENAMED: the topic id to clear */
+};
+
+struct n2m_tracker_changes {
+	struct n2m_tracker_change *items;
+	size_t n, cap;
+};
+
+struct n2m_tracker_table {
+	struct n2m_tracker **dense;   /* iteration order; removal swaps the last in */
+	size_t n, cap;
+	uint32_t *by_id;              /* slot+1, 0 = empty; capacity a power of two */
+	uint32_t *by_source;
+	size_t map_cap;
+	enum n2m_topic_id_mode id_mode;
+};
+
+int n2m_tracker_table_init(struct n2m_tracker_table *t, enum n2m_topic_id_mode id_mode);
+void n2m_tracker_table_free(struct n2m_tracker_table *t);
+
+size_t n2m_tracker_table_count(const struct n2m_tracker_table *t);
+/* The i-th tracker, 0 <= i < count; order changes when trackers are removed. */
+struct n2m_tracker *n2m_tracker_table_at(const struct n2m_tracker_table *t, size_t i);
+
+struct n2m_tracker *n2m_tracker_find(const struct n2m_tracker_table *t, int64_t id);
+struct n2m_tracker *n2m_tracker_find_source(const struct n2m_tracker_table *t, int64_t source_id);
+
+/* Returns the tracker with this id, adding it (label "", topic id = id,
+ * source id unknown) if absent; *added set when not NULL. NULL on no memory
+ * or an id <= 0. */
+struct n2m_tracker *n2m_tracker_get_or_add(struct n2m_tracker_table *t, int64_t id, int *added);
+
+/* Sets a tracker's source id (re-indexing it); 0 or -1 on no memory. A
+ * source id held by another tracker moves to this one. */
+int n2m_tracker_set_source(struct n2m_tracker_table *t, struct n2m_tracker *tr, int64_t source_id);
+
+/* Sets the label and recomputes the topic id under the table's id_mode.
+ * Returns 1 if the topic id changed (old one copied to old_topic_id when not
+ * NULL), 0 if not, -1 on no memory. */
+int n2m_tracker_set_label(struct n2m_tracker_table *t, struct n2m_tracker *tr, const char *label,
+			  char old_topic_id[N2M_TOPIC_ID_MAX + 1]);
+
+/* Upserts every tracker of a tracker/list answer and reports what changed
+ * (appended to *changes; the caller frees it with n2m_tracker_changes_free).
+ * With report_gone, trackers missing from the list are reported GONE (not
+ * removed: the caller clears their topics first). In label mode, two
+ * trackers whose labels sanitise to the same topic level would share topics;
+ * the one with the larger id gets "<label>_<id>" instead. 0 or -1 on no memory. */
+int n2m_tracker_table_sync(struct n2m_tracker_table *t, const struct nvx_tracker_list *list,
+			   int report_gone, struct n2m_tracker_changes *changes);
+
+void n2m_tracker_changes_free(struct n2m_tracker_changes *c);
+
+/* Removes and frees a tracker; tr is invalid afterwards. */
+void n2m_tracker_remove(struct n2m_tracker_table *t, struct n2m_tracker *tr);
+
+/* Availability from connection status and the blocked flag: offline while
+ * blocked, else from connection_status, else unknown. */
+enum n2m_availability n2m_tracker_availability(const struct n2m_tracker *tr);
+
+/* Records that a payload of class cls with this hash and length reached the
+ * broker. The class stays dirty unless it is the latest payload produced. */
+void n2m_tracker_mark_published(struct n2m_tracker *tr, enum n2m_topic_class cls,
+				uint64_t hash, size_t len);
+
+/* Records that a payload was produced (called by mapping): marks the class
+ * dirty until the broker confirms it. */
+void n2m_tracker_mark_produced(struct n2m_tracker *tr, enum n2m_topic_class cls,
+			       uint64_t hash, size_t len);
+
+/* True if a retained payload with this hash and length is what the broker
+ * already holds for cls (dedupe). */
+int n2m_tracker_is_published(const struct n2m_tracker *tr, enum n2m_topic_class cls,
+			     uint64_t hash, size_t len);
+
+/* Forgets what the broker holds for every class (after a clear, or when the
+ * topic id changed), so the next payload of each class is published. */
+void n2m_tracker_forget_published(struct n2m_tracker *tr);
+
+/* Replaces the stored state / readings text (copies it). 0 or -1. */
+int n2m_tracker_store_state(struct n2m_tracker *tr, const char *json, size_t len);
+int n2m_tracker_store_readings(struct n2m_tracker *tr, const char *json, size_t len);
+
+/* Parses the stored text on demand: a new json-c object the caller must
+ * json_object_put, or NULL when none is stored. */
+struct json_object *n2m_tracker_state_json(const struct n2m_tracker *tr);
+struct json_object *n2m_tracker_readings_json(const struct n2m_tracker *tr);
+
+/* Approximate heap bytes held by the table for memory reporting. */
+size_t n2m_tracker_table_memory(const struct n2m_tracker_table *t);
+
+#endif
