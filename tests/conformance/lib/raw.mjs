@@ -46,8 +46,15 @@ export function parseHandshake(text) {
 }
 
 export class RawClient {
-  constructor(url, { headers } = {}) {
+  /**
+   * opts.track: the server length-prefixes its messages; each recorded frame
+   * is then one decoded message ({data} the payload, {wire} the raw frame),
+   * and a frame that does not decode is kept whole with {decodeError}.
+   */
+  constructor(url, { headers, track = false } = {}) {
     this.url = url;
+    this.track = track;
+    this.wire = [];
     this.frames = [];
     this.cursor = 0;
     this.waiters = new Set();
@@ -77,10 +84,21 @@ export class RawClient {
     });
     this.ws.on('error', (e) => { this.lastError = e; });
     this.ws.on('message', (data, isBinary) => {
-      const f = isBinary
-        ? { type: 'binary', data: Buffer.from(data), t: Date.now() }
-        : { type: 'text', data: data.toString('utf8'), t: Date.now() };
-      this.frames.push(f);
+      const t = Date.now();
+      if (isBinary) {
+        this.wire.push({ type: 'binary', data: Buffer.from(data), t });
+        this.frames.push({ type: 'binary', data: Buffer.from(data), t });
+      } else {
+        const text = data.toString('utf8');
+        this.wire.push({ type: 'text', data: text, t });
+        if (this.track) {
+          let parts;
+          try { parts = decodePrefixed(text); } catch (e) { parts = null; this.frames.push({ type: 'text', data: text, wire: text, t, decodeError: e.message }); }
+          if (parts) for (const p of parts) this.frames.push({ type: 'text', data: p, wire: text, t });
+        } else {
+          this.frames.push({ type: 'text', data: text, wire: text, t });
+        }
+      }
       this._wake();
     });
   }
@@ -153,19 +171,15 @@ export function tryJson(s) { try { return JSON.parse(s); } catch { return undefi
  * Returns { client, handshake }.
  */
 export async function openAtmo(sim, { track = false, trackingId = '0', framework = '5.0.7', path = '/event/subscription', extra = {} } = {}) {
-  const client = new RawClient(`ws://${sim.host}:${sim.port}${sim.prefix}${path}?${atmoQuery({ trackingId, framework, track, extra })}`);
+  const client = new RawClient(`ws://${sim.host}:${sim.port}${sim.prefix}${path}?${atmoQuery({ trackingId, framework, track, extra })}`, { track });
   await client.opened;
   let handshake = null;
   if (trackingId === '0') {
     const f = await client.expect((fr) => fr.type === 'text', { timeout: 3000, what: 'the handshake frame' });
-    let text = f.data;
-    if (track) {
-      const payloads = decodePrefixed(text);
-      if (payloads.length !== 1) throw new Error(`handshake frame holds ${payloads.length} messages: ${JSON.stringify(text)}`);
-      text = payloads[0];
-    }
-    handshake = parseHandshake(text);
-    if (!handshake) throw new Error(`first frame is not a handshake: ${JSON.stringify(f.data)}`);
+    if (f.decodeError) throw new Error(`handshake frame is not length-prefixed: ${JSON.stringify(f.wire)} (${f.decodeError})`);
+    if (track && decodePrefixed(f.wire).length !== 1) throw new Error(`handshake frame holds more than one message: ${JSON.stringify(f.wire)}`);
+    handshake = parseHandshake(f.data);
+    if (!handshake) throw new Error(`first frame is not a handshake: ${JSON.stringify(f.wire)}`);
   }
   return { client, handshake };
 }
@@ -190,3 +204,13 @@ export async function openSubscribed(sim, hash, requests, opts = {}) {
 
 /** state_batch item → state, for both the observed wrapper and the documented bare form. */
 export const itemState = (item) => (item && item.state && typeof item.state === 'object' ? item.state : item);
+
+/** Compare two (possibly huge) strings without dumping them: report lengths and the first difference. */
+export function sameString(actual, expected, what = 'string') {
+  if (actual === expected) return;
+  const a = String(actual); const e = String(expected);
+  let i = 0;
+  while (i < a.length && i < e.length && a[i] === e[i]) i++;
+  const ctx = (s) => JSON.stringify(s.slice(Math.max(0, i - 20), i + 40));
+  throw new Error(`${what} differs: length ${a.length} vs expected ${e.length}; first difference at ${i}: got ${ctx(a)} expected ${ctx(e)}`);
+}
