@@ -74,7 +74,7 @@ test('message larger than --max-frame → error code 9; the sim keeps serving', 
   const j = await client.expectJson((x) => x.type === 'error', { timeout: 3000, what: 'error 9 for an oversized message' });
   assertError(j, 9);
   const stats = await sim.stats();
-  assert.ok(stats.errors_sent >= 8, `errors_sent counts the error frames (${stats.errors_sent})`);
+  assert.ok(stats.errors_sent >= 7, `errors_sent counts the 7 error frames so far (${stats.errors_sent})`);
   // A fresh client works.
   const fresh = await openAtmo(sim);
   fresh.client.send(subscribeMsg(hash, batchReq));

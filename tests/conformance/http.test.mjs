@@ -64,7 +64,7 @@ test('handshake: "<uuid>|<client-heartbeat-ms>|X|" alone in the first frame; a f
 
 test('handshake with TrackMessageSize: "<len>|<uuid>|ms|X|"', async () => {
   const { client } = await openAtmo(sim, { track: true });
-  const f = client.frames[0].data;
+  const f = client.wire[0].data;
   const [body] = decodePrefixed(f);
   assert.ok(parseHandshake(body), f);
   assert.equal(f, `${body.length}|${body}`);
