@@ -1,0 +1,637 @@
+/*
+ * upstream.c - the Navixy WebSocket client: connect, Atmosphere handshake,
+ * heartbeats, watchdog, reassembly and decoding, reconnect scheduling
+ * (see upstream.h).
+ */
+#include "upstream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define US_PER_MS ((lws_usec_t)1000)
+#define US_PER_S ((lws_usec_t)1000000)
+
+struct n2m_upstream_msg {
+	struct n2m_upstream_msg *next;
+	size_t len;
+	unsigned char buf[]; /* LWS_PRE bytes of headroom, then the text */
+};
+
+static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why);
+static void attempt_now(lws_sorted_usec_list_t *sul);
+
+const char *n2m_upstream_state_name(enum n2m_upstream_state state)
+{
+	switch (state) {
+	case N2M_UP_CONNECTING: return "connecting";
+	case N2M_UP_CONNECTED: return "connected";
+	case N2M_UP_BACKOFF: return "backoff";
+	case N2M_UP_AUTH_FAILED: return "auth_failed";
+	case N2M_UP_LOGGED_OUT: return "logged_out";
+	case N2M_UP_STOPPED: return "stopped";
+	}
+	return "unknown";
+}
+
+static void set_state(struct n2m_upstream *up, enum n2m_upstream_state state)
+{
+	if (up->state != state) {
+		up->state = state;
+		up->since = time(NULL);
+	}
+	if (up->cb.on_state)
+		up->cb.on_state(up->cb_ctx);
+}
+
+static void set_error(struct n2m_upstream *up, const char *error)
+{
+	snprintf(up->last_error, sizeof up->last_error, "%s", error ? error : "");
+}
+
+/* ---------- URL ---------- */
+
+char *n2m_upstream_build_path(const char *url_path, const char *framework_version,
+			      int track_size)
+{
+	const char *path = url_path && *url_path ? url_path : "";
+	const char *version = framework_version && *framework_version ? framework_version : "4.0.1";
+	size_t cap = strlen(path) + strlen(version) + 256;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	snprintf(out, cap,
+		 "%s%s%cX-Atmosphere-tracking-id=0&X-Atmosphere-Framework=%s"
+		 "&X-Atmosphere-Transport=websocket&Content-Type=application/json"
+		 "&X-atmo-protocol=true%s",
+		 path[0] == '/' ? "" : "/", path, strchr(path, '?') ? '&' : '?', version,
+		 track_size ? "&X-Atmosphere-TrackMessageSize=true" : "");
+	return out;
+}
+
+/* ws_url if set, else api_url with http->ws and /event/subscription. */
+static char *effective_ws_url(const struct n2m_navixy_config *cfg)
+{
+	const char *api = cfg->api_url ? cfg->api_url : "";
+	char *out;
+
+	if (cfg->ws_url && *cfg->ws_url)
+		return strdup(cfg->ws_url);
+	out = malloc(strlen(api) + 32);
+	if (!out)
+		return NULL;
+	if (strncmp(api, "https://", 8) == 0)
+		sprintf(out, "wss://%s", api + 8);
+	else if (strncmp(api, "http://", 7) == 0)
+		sprintf(out, "ws://%s", api + 7);
+	else
+		strcpy(out, api);
+	size_t n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+	strcat(out, "/event/subscription");
+	return out;
+}
+
+static int parse_ws_url(struct n2m_upstream *up, const struct n2m_navixy_config *cfg,
+			char *err, size_t errlen)
+{
+	char *url = effective_ws_url(cfg);
+	const char *prot, *ads, *path;
+	int port;
+	char host[300];
+
+	if (!url) {
+		snprintf(err, errlen, "navixy.ws_url: out of memory");
+		return -1;
+	}
+	char *scratch = strdup(url);
+	if (!scratch || lws_parse_uri(scratch, &prot, &ads, &port, &path) != 0 || !*ads) {
+		snprintf(err, errlen, "navixy.ws_url: cannot parse \"%s\"", url);
+		free(scratch);
+		free(url);
+		return -1;
+	}
+	if (strcmp(prot, "wss") == 0 || strcmp(prot, "https") == 0) {
+		up->use_tls = 1;
+	} else if (strcmp(prot, "ws") != 0 && strcmp(prot, "http") != 0) {
+		snprintf(err, errlen, "navixy.ws_url: scheme must be ws or wss (got \"%s\")", prot);
+		free(scratch);
+		free(url);
+		return -1;
+	}
+	/* lws_parse_uri defaults the port from "https"/"wss" only for some
+	 * spellings; make it explicit. */
+	if (!strchr(url + strlen(prot) + 3, ':') || port == 0)
+		port = up->use_tls ? 443 : 80;
+	up->address = strdup(ads);
+	up->port = port;
+	up->path = n2m_upstream_build_path(path, cfg->framework_version, cfg->track_message_size);
+	if ((up->use_tls && port == 443) || (!up->use_tls && port == 80))
+		snprintf(host, sizeof host, "%s", ads);
+	else
+		snprintf(host, sizeof host, "%s:%d", ads, port);
+	up->host_header = strdup(host);
+	free(scratch);
+	free(url);
+	if (!up->address || !up->path || !up->host_header) {
+		snprintf(err, errlen, "navixy.ws_url: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------- lifecycle ---------- */
+
+int n2m_upstream_init(struct n2m_upstream *up, const struct n2m_navixy_config *cfg,
+		      struct lws_context *lws, struct n2m_log *log,
+		      const struct n2m_upstream_callbacks *cb, void *cb_ctx,
+		      char *err, size_t errlen)
+{
+	uint64_t seed = ((uint64_t)time(NULL) << 16) ^ (uint64_t)getpid() ^ 0x2545f4914f6cdd1dULL;
+
+	memset(up, 0, sizeof *up);
+	up->lws = lws;
+	up->log = log;
+	up->cb = *cb;
+	up->cb_ctx = cb_ctx;
+	up->tls_verify = cfg->tls_verify;
+	up->track_size = cfg->track_message_size;
+	up->liveness_s = cfg->liveness_s > 0 ? cfg->liveness_s : 75;
+	up->connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10;
+	up->max_message = cfg->max_frame_bytes > 0 ? (size_t)cfg->max_frame_bytes : (16u << 20);
+	up->state = N2M_UP_CONNECTING;
+	up->since = time(NULL);
+	n2m_backoff_init(&up->backoff, (uint32_t)cfg->backoff_min_ms,
+			 (uint32_t)cfg->backoff_max_ms, seed);
+	/* Auth failures repeat until someone fixes the credentials: no point
+	 * in a short first retry, but keep the jitter. */
+	n2m_backoff_init(&up->auth_backoff, (uint32_t)cfg->auth_backoff_ms,
+			 (uint32_t)cfg->auth_backoff_ms * 4u, seed * 31u + 7u);
+	atmo_decoder_init(&up->decoder, up->track_size, up->max_message);
+	return parse_ws_url(up, cfg, err, errlen);
+}
+
+static void free_out_queue(struct n2m_upstream *up)
+{
+	struct n2m_upstream_msg *m = up->out_head;
+	while (m) {
+		struct n2m_upstream_msg *next = m->next;
+		free(m);
+		m = next;
+	}
+	up->out_head = up->out_tail = NULL;
+}
+
+static void cancel_connection_timers(struct n2m_upstream *up)
+{
+	lws_sul_cancel(&up->sul_handshake);
+	lws_sul_cancel(&up->sul_heartbeat);
+	lws_sul_cancel(&up->sul_liveness);
+}
+
+void n2m_upstream_free(struct n2m_upstream *up)
+{
+	if (up->lws) {
+		lws_sul_cancel(&up->sul_attempt);
+		cancel_connection_timers(up);
+	}
+	free_out_queue(up);
+	atmo_decoder_free(&up->decoder);
+	free(up->rx);
+	free(up->address);
+	free(up->path);
+	free(up->host_header);
+	memset(up, 0, sizeof *up);
+}
+
+void n2m_upstream_start(struct n2m_upstream *up)
+{
+	lws_sul_schedule(up->lws, 0, &up->sul_attempt, attempt_now, 1);
+}
+
+int n2m_upstream_is_connected(const struct n2m_upstream *up)
+{
+	return up->wsi && up->handshake_done && up->state == N2M_UP_CONNECTED;
+}
+
+int n2m_upstream_closed(const struct n2m_upstream *up)
+{
+	return up->wsi == NULL;
+}
+
+/* ---------- timers ---------- */
+
+static void kill_connection(struct n2m_upstream *up)
+{
+	if (up->wsi)
+		lws_set_timeout(up->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void on_handshake_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct n2m_upstream *up = lws_container_of(sul, struct n2m_upstream, sul_handshake);
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "no Atmosphere handshake within %d s", up->connect_timeout_s);
+	n2m_log(up->log, N2M_LOG_WARN, "upstream.handshake_timeout", "timeout_s=%d",
+		up->connect_timeout_s);
+	n2m_upstream_fail(up, N2M_UP_FAIL_TRANSIENT, msg);
+}
+
+static void on_liveness_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct n2m_upstream *up = lws_container_of(sul, struct n2m_upstream, sul_liveness);
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "no frame for %d s (liveness watchdog)", up->liveness_s);
+	n2m_log(up->log, N2M_LOG_WARN, "upstream.silent", "liveness_s=%d", up->liveness_s);
+	n2m_upstream_fail(up, N2M_UP_FAIL_TRANSIENT, msg);
+}
+
+static void on_heartbeat_due(lws_sorted_usec_list_t *sul)
+{
+	struct n2m_upstream *up = lws_container_of(sul, struct n2m_upstream, sul_heartbeat);
+
+	if (!n2m_upstream_is_connected(up) || up->handshake.client_heartbeat_ms <= 0)
+		return;
+	if (n2m_upstream_send(up, up->handshake.padding, strlen(up->handshake.padding)) == 0)
+		up->counters.heartbeats_out++;
+	lws_sul_schedule(up->lws, 0, &up->sul_heartbeat, on_heartbeat_due,
+			 (lws_usec_t)up->handshake.client_heartbeat_ms * US_PER_MS);
+}
+
+static void feed_watchdog(struct n2m_upstream *up)
+{
+	lws_sul_schedule(up->lws, 0, &up->sul_liveness, on_liveness_timeout,
+			 (lws_usec_t)up->liveness_s * US_PER_S);
+}
+
+/* ---------- attempts ---------- */
+
+static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why)
+{
+	uint32_t delay_ms;
+	enum n2m_upstream_state state;
+
+	up->counters.failures++;
+	switch (why) {
+	case N2M_UP_FAIL_AUTH:
+		state = N2M_UP_AUTH_FAILED;
+		delay_ms = n2m_backoff_next(&up->auth_backoff);
+		break;
+	case N2M_UP_FAIL_LOGGED_OUT:
+		state = N2M_UP_LOGGED_OUT;
+		delay_ms = n2m_backoff_next(&up->backoff);
+		break;
+	default:
+		state = N2M_UP_BACKOFF;
+		delay_ms = n2m_backoff_next(&up->backoff);
+		break;
+	}
+	n2m_log(up->log, why == N2M_UP_FAIL_TRANSIENT ? N2M_LOG_WARN : N2M_LOG_ERROR,
+		"upstream.retry", "state=%s attempt=%u retry_ms=%u error=\"%s\"",
+		n2m_upstream_state_name(state), up->attempt, delay_ms, up->last_error);
+	lws_sul_schedule(up->lws, 0, &up->sul_attempt, attempt_now,
+			 (lws_usec_t)delay_ms * US_PER_MS);
+	set_state(up, state);
+}
+
+static int open_socket(struct n2m_upstream *up)
+{
+	struct lws_client_connect_info info;
+
+	memset(&info, 0, sizeof info);
+	info.context = up->lws;
+	info.address = up->address;
+	info.port = up->port;
+	info.path = up->path;
+	info.host = up->host_header;
+	info.origin = NULL; /* Atmosphere wants no Origin or one matching Host */
+	info.protocol = NULL;
+	info.local_protocol_name = "navixy-upstream";
+	info.ietf_version_or_minus_one = -1;
+	info.opaque_user_data = up;
+	info.pwsi = &up->wsi;
+	if (up->use_tls) {
+		info.ssl_connection = LCCSCF_USE_SSL;
+		if (!up->tls_verify)
+			info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+					       LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+					       LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+	}
+	lws_sul_schedule(up->lws, 0, &up->sul_handshake, on_handshake_timeout,
+			 (lws_usec_t)up->connect_timeout_s * US_PER_S);
+	if (!lws_client_connect_via_info(&info)) {
+		/* lws may already have reported CONNECTION_ERROR, which
+		 * scheduled the retry; otherwise do it here. */
+		if (up->state == N2M_UP_CONNECTING) {
+			up->wsi = NULL;
+			lws_sul_cancel(&up->sul_handshake);
+			set_error(up, "cannot start the WebSocket connection");
+			schedule_next(up, N2M_UP_FAIL_TRANSIENT);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static void attempt_now(lws_sorted_usec_list_t *sul)
+{
+	struct n2m_upstream *up = lws_container_of(sul, struct n2m_upstream, sul_attempt);
+	char err[256] = "";
+
+	if (up->shutting_down)
+		return;
+	if (up->counters.connects > 0 || up->attempt > 0)
+		up->counters.reconnects++;
+	up->attempt++;
+	set_state(up, N2M_UP_CONNECTING);
+	switch (up->cb.prepare ? up->cb.prepare(up->cb_ctx, err, sizeof err) : N2M_PREPARE_OK) {
+	case N2M_PREPARE_OK:
+		break;
+	case N2M_PREPARE_RETRY:
+		set_error(up, err);
+		schedule_next(up, N2M_UP_FAIL_TRANSIENT);
+		return;
+	case N2M_PREPARE_AUTH_FAILED:
+		set_error(up, err);
+		schedule_next(up, N2M_UP_FAIL_AUTH);
+		return;
+	}
+	n2m_log(up->log, N2M_LOG_INFO, "upstream.connecting", "address=%s port=%d tls=%s attempt=%u",
+		up->address, up->port, up->use_tls ? "yes" : "no", up->attempt);
+	open_socket(up);
+}
+
+/* The socket is gone (error, close, kill): clean up, then retry. */
+static void connection_ended(struct n2m_upstream *up, const char *reason)
+{
+	enum n2m_upstream_failure why = N2M_UP_FAIL_TRANSIENT;
+
+	up->wsi = NULL;
+	cancel_connection_timers(up);
+	free_out_queue(up);
+	atmo_decoder_reset(&up->decoder);
+	up->rx_len = 0;
+	up->rx_skipping = 0;
+	up->handshake_done = 0;
+	up->close_requested = 0;
+	if (up->shutting_down) {
+		n2m_log(up->log, N2M_LOG_INFO, "upstream.closed", "reason=shutdown");
+		up->state = N2M_UP_STOPPED;
+		up->since = time(NULL);
+		return;
+	}
+	if (up->failure_pending)
+		why = up->pending_failure;
+	else
+		set_error(up, reason);
+	up->failure_pending = 0;
+	schedule_next(up, why);
+}
+
+void n2m_upstream_fail(struct n2m_upstream *up, enum n2m_upstream_failure why,
+		       const char *error)
+{
+	set_error(up, error);
+	if (up->shutting_down)
+		return;
+	if (!up->wsi) {
+		lws_sul_cancel(&up->sul_attempt);
+		schedule_next(up, why);
+		return;
+	}
+	up->failure_pending = 1;
+	up->pending_failure = why;
+	free_out_queue(up);
+	if (why == N2M_UP_FAIL_TRANSIENT || !up->handshake_done) {
+		kill_connection(up); /* the link is suspect: no close handshake */
+	} else {
+		up->close_requested = 1;
+		lws_callback_on_writable(up->wsi);
+	}
+}
+
+void n2m_upstream_shutdown(struct n2m_upstream *up)
+{
+	up->shutting_down = 1;
+	lws_sul_cancel(&up->sul_attempt);
+	if (!up->wsi) {
+		up->state = N2M_UP_STOPPED;
+		return;
+	}
+	if (!up->handshake_done) {
+		kill_connection(up);
+		return;
+	}
+	up->close_requested = 1;
+	lws_callback_on_writable(up->wsi);
+}
+
+/* ---------- sending ---------- */
+
+int n2m_upstream_send(struct n2m_upstream *up, const char *text, size_t len)
+{
+	struct n2m_upstream_msg *m;
+
+	if (!up->wsi || !up->handshake_done || up->close_requested)
+		return -1;
+	m = malloc(sizeof *m + LWS_PRE + len);
+	if (!m)
+		return -1;
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, text, len);
+	if (up->out_tail)
+		up->out_tail->next = m;
+	else
+		up->out_head = m;
+	up->out_tail = m;
+	lws_callback_on_writable(up->wsi);
+	return 0;
+}
+
+/* One queued message per WRITEABLE, as lws wants. Returns -1 to close. */
+static int on_writeable(struct n2m_upstream *up, struct lws *wsi)
+{
+	struct n2m_upstream_msg *m = up->out_head;
+
+	if (m) {
+		up->out_head = m->next;
+		if (!up->out_head)
+			up->out_tail = NULL;
+		int n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+		free(m);
+		if (n < 0)
+			return -1;
+		if (up->out_head || up->close_requested)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (up->close_requested) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye", 3);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------- receiving ---------- */
+
+static void deliver_message(void *ctx, const char *msg, size_t len)
+{
+	struct n2m_upstream *up = ctx;
+
+	if (atmo_is_heartbeat(msg, len, up->handshake.padding)) {
+		up->counters.heartbeats_in++;
+		return;
+	}
+	up->counters.messages_in++;
+	if (up->cb.on_message)
+		up->cb.on_message(up->cb_ctx, msg, len);
+}
+
+static void on_handshake_frame(struct n2m_upstream *up, const char *frame, size_t len)
+{
+	if (atmo_parse_handshake(frame, len, up->track_size, &up->handshake) != 0) {
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.no_handshake", "first_frame_bytes=%zu", len);
+		n2m_upstream_fail(up, N2M_UP_FAIL_TRANSIENT,
+				  "first frame is not an Atmosphere handshake");
+		return;
+	}
+	if (!up->handshake.padding[0])
+		strcpy(up->handshake.padding, "X");
+	up->handshake_done = 1;
+	up->attempt = 0;
+	up->counters.connects++;
+	n2m_backoff_reset(&up->backoff);
+	n2m_backoff_reset(&up->auth_backoff);
+	lws_sul_cancel(&up->sul_handshake);
+	feed_watchdog(up);
+	if (up->handshake.client_heartbeat_ms > 0)
+		lws_sul_schedule(up->lws, 0, &up->sul_heartbeat, on_heartbeat_due,
+				 (lws_usec_t)up->handshake.client_heartbeat_ms * US_PER_MS);
+	n2m_log(up->log, N2M_LOG_INFO, "upstream.connected", "heartbeat_ms=%ld track_size=%s",
+		up->handshake.client_heartbeat_ms, up->track_size ? "yes" : "no");
+	up->last_error[0] = '\0';
+	set_state(up, N2M_UP_CONNECTED);
+	if (up->cb.on_open)
+		up->cb.on_open(up->cb_ctx);
+}
+
+static void on_complete_frame(struct n2m_upstream *up, const char *frame, size_t len)
+{
+	enum atmo_decode_result rc;
+
+	up->counters.frames_in++;
+	if (!up->handshake_done) {
+		on_handshake_frame(up, frame, len);
+		return;
+	}
+	rc = atmo_decoder_feed(&up->decoder, frame, len, deliver_message, up);
+	if (rc == ATMO_DECODE_TOO_LARGE) {
+		up->counters.oversized++;
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized", "max_bytes=%zu", up->max_message);
+	} else if (rc != ATMO_DECODE_OK) {
+		up->counters.decode_errors++;
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.bad_frame", "reason=%s bytes=%zu",
+			rc == ATMO_DECODE_BAD_LENGTH ? "bad_length_prefix" : "no_memory", len);
+	}
+}
+
+/* Appends one chunk of a WebSocket message; lws hands big messages over in
+ * pieces. A message above the limit is skipped to its end and counted. */
+static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in, size_t len)
+{
+	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+
+	up->counters.bytes_in += len;
+	if (up->handshake_done)
+		feed_watchdog(up);
+	if (!up->rx_skipping) {
+		/* Room for a length prefix on top of the largest message. */
+		if (up->rx_len + len > up->max_message + 32) {
+			up->rx_skipping = 1;
+			up->rx_len = 0;
+		} else if (up->rx_len + len + 1 > up->rx_cap) {
+			size_t cap = up->rx_cap ? up->rx_cap : 8192;
+			while (cap < up->rx_len + len + 1)
+				cap *= 2;
+			char *grown = realloc(up->rx, cap);
+			if (!grown) {
+				up->rx_skipping = 1;
+				up->rx_len = 0;
+			} else {
+				up->rx = grown;
+				up->rx_cap = cap;
+			}
+		}
+		if (!up->rx_skipping) {
+			memcpy(up->rx + up->rx_len, in, len);
+			up->rx_len += len;
+		}
+	}
+	if (!last)
+		return;
+	if (up->rx_skipping) {
+		up->counters.frames_in++;
+		up->counters.oversized++;
+		/* A length-prefixed stream lost its place: start clean. */
+		atmo_decoder_reset(&up->decoder);
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized", "max_bytes=%zu", up->max_message);
+		up->rx_skipping = 0;
+		return;
+	}
+	up->rx[up->rx_len] = '\0';
+	size_t n = up->rx_len;
+	up->rx_len = 0;
+	on_complete_frame(up, up->rx, n);
+}
+
+int n2m_upstream_lws_event(struct n2m_upstream *up, struct lws *wsi,
+			   enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	/* Only the current connection's events matter; a stale wsi that is
+	 * still closing must not touch the new one's state. */
+	int mine = up && wsi && wsi == up->wsi;
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		if (mine) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "connect failed: %s",
+				 in ? (const char *)in : "unknown error");
+			n2m_log(up->log, N2M_LOG_WARN, "upstream.connect_failed", "error=\"%s\"",
+				in ? (const char *)in : "unknown");
+			connection_ended(up, msg);
+		}
+		return 0;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		if (mine)
+			n2m_log(up->log, N2M_LOG_DEBUG, "upstream.ws_open", "address=%s", up->address);
+		return 0;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (mine)
+			on_receive(up, wsi, in, len);
+		return 0;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return mine ? on_writeable(up, wsi) : 0;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (mine && len >= 2) {
+			const unsigned char *p = in;
+			n2m_log(up->log, N2M_LOG_INFO, "upstream.peer_close", "code=%d",
+				(p[0] << 8) | p[1]);
+		}
+		return 0;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (mine)
+			connection_ended(up, "connection closed");
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
