@@ -17,9 +17,14 @@ struct n2m_buf {
 	size_t len;
 	size_t cap;
 	int failed;
+	int borrowed;   /* data is caller storage (n2m_buf_init_storage): grown by
+			 * copying to the heap, never realloc'd or freed */
 };
 
 void n2m_buf_init(struct n2m_buf *b);
+/* Starts with caller storage (e.g. a stack array) so small outputs need no
+ * allocation; call n2m_buf_free afterwards all the same. */
+void n2m_buf_init_storage(struct n2m_buf *b, char *storage, size_t cap);
 void n2m_buf_free(struct n2m_buf *b);
 /* Empties the buffer, keeping its memory. */
 void n2m_buf_reset(struct n2m_buf *b);
@@ -35,8 +40,8 @@ void n2m_buf_json_int(struct n2m_buf *b, int64_t v);
 /* The shortest decimal that reads back as v; non-finite values as null. */
 void n2m_buf_json_double(struct n2m_buf *b, double v);
 
-/* Hands the data over (NUL-terminated, length in *len if not NULL) and
- * re-initialises b; NULL if the buffer failed (and b is freed). */
+/* Hands the data over as heap memory (NUL-terminated, length in *len if not
+ * NULL) and re-initialises b; NULL if the buffer failed (and b is freed). */
 char *n2m_buf_steal(struct n2m_buf *b, size_t *len);
 
 #endif

@@ -9,8 +9,9 @@
  *                "gps_accuracy","fix_time","stale"}: numbers as JSON numbers
  *                even when sent as strings, null when absent; gps_accuracy
  *                from gps.precision; fix_time = gps.updated as sent; stale =
- *                the fix is older than topics.stale_after_s (a time without
- *                offset is taken as UTC, navixy_time.h)
+ *                the fix is older than topics.stale_after_s, or its time is
+ *                unknown (a time without offset is taken as UTC,
+ *                navixy_time.h; location.h has the details)
  *   availability "online" for connection_status active, idle,
  *                just_registered, just_replaced; "offline" for offline,
  *                signal_lost, and while the tracker is blocked
@@ -119,6 +120,11 @@ int n2m_map_resync(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 /* The snapshot classes of tr that are dirty (produced, not confirmed). */
 int n2m_map_dirty(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		  struct n2m_pub_list *out, char *err, size_t errlen);
+
+/* Availability alone, e.g. after the caller changed tr->blocked or
+ * tr->upstream from a subscribe response; deduplicated like any other. */
+int n2m_map_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
+			 struct n2m_pub_list *out, char *err, size_t errlen);
 
 /* The location again, only if its stale flag flipped at ctx->now. */
 int n2m_map_stale_refresh(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,

@@ -74,6 +74,7 @@ struct n2m_class_mark {
 	uint32_t published_len;
 	uint32_t latest_len;
 	uint8_t published;        /* published_hash/len are meaningful */
+	uint8_t produced;         /* latest_hash/len are meaningful */
 };
 
 struct n2m_tracker {
@@ -170,7 +171,8 @@ void n2m_tracker_changes_free(struct n2m_tracker_changes *c);
 void n2m_tracker_remove(struct n2m_tracker_table *t, struct n2m_tracker *tr);
 
 /* Availability from connection status and the blocked flag: offline while
- * blocked, else from connection_status, else unknown. */
+ * blocked (tr->blocked, or upstream status "blocked"), else from
+ * connection_status, else unknown. */
 enum n2m_availability n2m_tracker_availability(const struct n2m_tracker *tr);
 
 /* Records that a payload of class cls with this hash and length reached the
@@ -184,7 +186,9 @@ void n2m_tracker_mark_produced(struct n2m_tracker *tr, enum n2m_topic_class cls,
 			       uint64_t hash, size_t len);
 
 /* True if a retained payload with this hash and length is what the broker
- * already holds for cls (dedupe). */
+ * holds for cls or will hold once the payload in flight arrives (dedupe):
+ * it equals the latest payload produced. If that one is lost in a broker
+ * outage, the class stays dirty and n2m_map_dirty sends it again. */
 int n2m_tracker_is_published(const struct n2m_tracker *tr, enum n2m_topic_class cls,
 			     uint64_t hash, size_t len);
 
