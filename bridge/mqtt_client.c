@@ -8,6 +8,7 @@
 
 #include <MQTTClient.h>
 #include <errno.h>
+#include <signal.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,7 +427,14 @@ int n2m_mqtt_start(struct n2m_mqtt *m)
 	pthread_mutex_lock(&m->lock);
 	m->want_connect = 1;
 	pthread_mutex_unlock(&m->lock);
-	if (pthread_create(&m->connector, NULL, connector_main, m) != 0)
+	/* The connector and the Paho threads it starts inherit this mask: the
+	 * daemon's signals go to the loop thread. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&m->connector, NULL, connector_main, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return -1;
 	m->connector_started = 1;
 	return 0;

@@ -1,0 +1,42 @@
+/*
+ * bridge_parts.h - functions shared between the bridge's own files
+ * (bridge.c: lifecycle and loop; bridge_navixy.c: upstream side;
+ * bridge_publish.c: MQTT side). Not for use outside the bridge.
+ */
+#ifndef N2M_BRIDGE_PARTS_H
+#define N2M_BRIDGE_PARTS_H
+
+#include <json-c/json.h>
+
+#include "bridge.h"
+
+/* bridge_navixy.c: the upstream callbacks. */
+enum n2m_upstream_prepare bridge_upstream_prepare(void *ctx, char *err, size_t errlen);
+void bridge_upstream_open(void *ctx);
+void bridge_upstream_message(void *ctx, const char *msg, size_t len);
+void bridge_upstream_state(void *ctx);
+/* The unsubscribe message for the desired set, or NULL. */
+char *bridge_unsubscribe_message(struct bridge *b, size_t *len);
+
+/* bridge_publish.c */
+struct n2m_map_ctx bridge_map_ctx(const struct bridge *b);
+/* Publishes every publication in b->pubs, confirms what reached the
+ * broker, then empties the list. */
+void bridge_publish_pending(struct bridge *b);
+/* Retained bridge/upstream (skipped when unchanged unless force). */
+void bridge_publish_upstream_state(struct bridge *b, int force);
+void bridge_publish_info(struct bridge *b);
+/* A non-retained notice on bridge/event; takes ownership of fields. */
+void bridge_publish_event(struct bridge *b, const char *event, struct json_object *fields);
+/* Starts republishing every tracker's retained topics, in slices. */
+void bridge_start_resync(struct bridge *b);
+/* Location stale flags that flipped since the last check. */
+void bridge_refresh_stale(struct bridge *b);
+void bridge_mqtt_connected(void *ctx);
+void bridge_mqtt_disconnected(void *ctx, const char *reason);
+void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg);
+
+/* "2026-01-31T12:00:00Z" */
+void bridge_format_utc(time_t t, char buf[32]);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * bridge_publish.c - the bridge's MQTT side: sending mapped publications
+ * and confirming them for dedupe, the bridge topics (state, upstream, info, event), and republishing
+ * the retained tree after a broker reconnect.
+ */
+#include "bridge_parts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "topic.h"
+
+/* Trackers republished per loop iteration after a reconnect, so a large
+ * fleet does not hold the loop (and upstream frames) for seconds. */
+#define RESYNC_SLICE 2000
+
+void bridge_format_utc(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct n2m_map_ctx bridge_map_ctx(const struct bridge *b)
+{
+	struct n2m_map_ctx ctx = {
+		.base_topic = b->cfg.mqtt.base_topic,
+		.topics = &b->cfg.topics,
+		.now = time(NULL),
+	};
+	return ctx;
+}
+
+void bridge_publish_pending(struct bridge *b)
+{
+	for (size_t i = 0; i < b->pubs.n; i++) {
+		const struct n2m_publication *p = &b->pubs.items[i];
+		if (!p->topic)
+			continue;
+		enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, p->topic, p->payload,
+								   p->payload_len, p->qos, p->retain);
+		if (rc == N2M_MQTT_OK) {
+			b->counters.publishes++;
+			struct n2m_tracker *tr = p->tracker_id ? n2m_tracker_find(&b->trackers, p->tracker_id)
+								: NULL;
+			if (tr)
+				n2m_publication_confirm(tr, p);
+		} else if (rc == N2M_MQTT_OFFLINE) {
+			/* The tracker's class stays dirty; n2m_map_dirty or the
+			 * resync after the reconnect sends it. */
+			b->counters.publish_deferred++;
+		} else {
+			b->counters.publish_failures++;
+		}
+	}
+	n2m_pub_list_clear(&b->pubs);
+}
+
+static void publish_bridge_topic(struct bridge *b, const char *name, const char *payload,
+				 size_t len, int qos, int retain)
+{
+	char topic[512];
+
+	if (n2m_topic_bridge(topic, sizeof topic, b->cfg.mqtt.base_topic, name) < 0)
+		return;
+	if (n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos, retain) == N2M_MQTT_OK)
+		b->counters.publishes++;
+	else if (n2m_mqtt_is_online(&b->mqtt))
+		b->counters.publish_failures++;
+}
+
+void bridge_publish_upstream_state(struct bridge *b, int force)
+{
+	struct json_object *o = json_object_new_object();
+	const struct n2m_upstream *up = &b->upstream;
+	char since[32];
+
+	if (!o)
+		return;
+	bridge_format_utc(up->since, since);
+	json_object_object_add(o, "state", json_object_new_string(n2m_upstream_state_name(up->state)));
+	json_object_object_add(o, "since", json_object_new_string(since));
+	json_object_object_add(o, "attempt", json_object_new_int64(up->attempt));
+	json_object_object_add(o, "last_error",
+			       up->last_error[0] ? json_object_new_string(up->last_error) : NULL);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	int unchanged = b->last_upstream_payload && strcmp(b->last_upstream_payload, text) == 0;
+	if ((force || !unchanged) && n2m_mqtt_is_online(&b->mqtt)) {
+		publish_bridge_topic(b, "upstream", text, strlen(text), 1, 1);
+		free(b->last_upstream_payload);
+		b->last_upstream_payload = strdup(text);
+	}
+	json_object_put(o);
+}
+
+void bridge_publish_info(struct bridge *b)
+{
+	struct json_object *o = json_object_new_object();
+	char started[32];
+
+	if (!o)
+		return;
+	bridge_format_utc(b->started, started);
+	json_object_object_add(o, "version", json_object_new_string(N2M_VERSION));
+	json_object_object_add(o, "started", json_object_new_string(started));
+	json_object_object_add(o, "subscriptions", n2m_sub_set_to_json(&b->desired));
+	json_object_object_add(o, "config", n2m_config_summary_json(&b->cfg));
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	publish_bridge_topic(b, "info", text, strlen(text), 1, 1);
+	json_object_put(o);
+}
+
+void bridge_publish_event(struct bridge *b, const char *event, struct json_object *fields)
+{
+	const struct n2m_class_options *opt = &b->cfg.topics.classes[N2M_CLASS_EVENT];
+	struct json_object *o = fields ? fields : json_object_new_object();
+	char now[32];
+
+	if (!o)
+		return;
+	bridge_format_utc(time(NULL), now);
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, "time", json_object_new_string(now));
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	publish_bridge_topic(b, "event", text, strlen(text), opt->qos, opt->retain);
+	json_object_put(o);
+}
+
+static void resync_slice(lws_sorted_usec_list_t *sul)
+{
+	struct bridge *b = lws_container_of(sul, struct bridge, sul_resync);
+	struct n2m_map_ctx ctx = bridge_map_ctx(b);
+	size_t n = n2m_tracker_table_count(&b->trackers);
+	size_t end = b->resync_cursor + RESYNC_SLICE;
+	char err[160];
+
+	if (!b->resync_active || !n2m_mqtt_is_online(&b->mqtt)) {
+		b->resync_active = 0;
+		return;
+	}
+	for (; b->resync_cursor < n && b->resync_cursor < end; b->resync_cursor++) {
+		struct n2m_tracker *tr = n2m_tracker_table_at(&b->trackers, b->resync_cursor);
+		if (n2m_map_resync(&ctx, tr, &b->pubs, err, sizeof err) != 0)
+			b->counters.mapping_errors++;
+		bridge_publish_pending(b);
+	}
+	if (b->resync_cursor < n) {
+		lws_sul_schedule(b->lws, 0, &b->sul_resync, resync_slice, 1);
+		return;
+	}
+	b->resync_active = 0;
+	n2m_log(&b->log, N2M_LOG_INFO, "bridge.resync_done", "trackers=%zu", n);
+}
+
+void bridge_start_resync(struct bridge *b)
+{
+	b->resync_cursor = 0;
+	b->resync_active = 1;
+	b->counters.resyncs++;
+	lws_sul_schedule(b->lws, 0, &b->sul_resync, resync_slice, 1);
+}
+
+void bridge_refresh_stale(struct bridge *b)
+{
+	struct n2m_map_ctx ctx = bridge_map_ctx(b);
+	size_t n = n2m_tracker_table_count(&b->trackers);
+	char err[160];
+
+	if (!n2m_mqtt_is_online(&b->mqtt))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct n2m_tracker *tr = n2m_tracker_table_at(&b->trackers, i);
+		if (n2m_map_stale_refresh(&ctx, tr, &b->pubs, err, sizeof err) != 0)
+			b->counters.mapping_errors++;
+	}
+	bridge_publish_pending(b);
+}
+
+void bridge_mqtt_connected(void *ctx)
+{
+	struct bridge *b = ctx;
+
+	bridge_publish_upstream_state(b, 1);
+	bridge_publish_info(b);
+	/* A broker restarted without persistence lost every retained topic;
+	 * republishing the whole tree once per connect covers that case and
+	 * everything left dirty during the outage. */
+	bridge_start_resync(b);
+}
+
+void bridge_mqtt_disconnected(void *ctx, const char *reason)
+{
+	struct bridge *b = ctx;
+
+	(void)reason;
+	b->resync_active = 0;
+}
+
+void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg)
+{
+	struct bridge *b = ctx;
+
+	/* The control plane (subscribe/unsubscribe/list/resync/health) plugs
+	 * in here; until then requests are only logged. */
+	n2m_log(&b->log, N2M_LOG_DEBUG, "mqtt.message", "topic=%s bytes=%zu", msg->topic, msg->len);
+}
