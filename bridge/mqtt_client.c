@@ -54,6 +54,11 @@ static char *paho_uri(const char *url, int *use_tls)
 	char *out;
 
 	*use_tls = 0;
+	/* Paho speaks MQTT over WebSocket itself: pass those through. */
+	if (strncmp(url, "ws://", 5) == 0 || strncmp(url, "wss://", 6) == 0) {
+		*use_tls = url[2] == 's';
+		return strdup(url);
+	}
 	if (strncmp(url, "mqtts://", 8) == 0) {
 		rest = url + 8;
 		scheme = "ssl://";
