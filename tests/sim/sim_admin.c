@@ -88,7 +88,7 @@ static int fleet_list(struct sim *s, struct lws *wsi, struct sim_pss *pss)
 {
 	struct sbuf b;
 	sbuf_init(&b, 0);
-	sbuf_puts(&b, "{\"ok\":true,\"fleet\":[");
+	sbuf_puts(&b, "[");
 	for (size_t i = 0; i < s->fleet.n; i++) {
 		if (!fleet_live(&s->fleet, i))
 			continue;
@@ -99,7 +99,7 @@ static int fleet_list(struct sim *s, struct lws *wsi, struct sim_pss *pss)
 			    (t->flags & TF_BLOCKED) ? "true" : "false");
 	}
 	sbuf_trim_comma(&b);
-	sbuf_puts(&b, "]}");
+	sbuf_puts(&b, "]");
 	return reply(wsi, pss, &b);
 }
 

@@ -89,8 +89,6 @@ static void send_batch(struct sim_conn *c, enum sim_evtype t, const uint32_t *li
 		sbuf_puts(&b, "{\"event\":\"iot_monitor\",\"type\":\"event\",\"data\":{\"iot_last_values\":[");
 	else
 		json_batch_begin(&b);
-	if (strict_rd)
-		sbuf_putc(&b, '{');
 	for (size_t i = 0; i < n; i++) {
 		size_t idx = list[i];
 		if (!tracker_visible(s, idx))
@@ -102,7 +100,9 @@ static void send_batch(struct sim_conn *c, enum sim_evtype t, const uint32_t *li
 			break;
 		case EV_READINGS_BATCH:
 			if (strict_rd) {
-				sbuf_printf(&b, "\"%u\":{", fleet_id(idx));
+				/* documented: an array of readings objects; we keep
+				 * tracker_id (needed to use them) but no type/timestamp */
+				sbuf_printf(&b, "{\"tracker_id\":%u,", fleet_id(idx));
 				if (json_readings_sections(&b, &s->fleet, idx, full, since, &sub->flt,
 							   &fmt) == 0 && !full) {
 					b.len = mark;
@@ -129,8 +129,6 @@ static void send_batch(struct sim_conn *c, enum sim_evtype t, const uint32_t *li
 		return;
 	}
 	sbuf_trim_comma(&b);
-	if (strict_rd)
-		sbuf_putc(&b, '}');
 	if (t == EV_IOT_MONITOR)
 		sbuf_puts(&b, "]}}");
 	else

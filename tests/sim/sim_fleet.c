@@ -154,7 +154,7 @@ long fleet_index(const struct sim_fleet *f, uint32_t id)
 
 enum sim_status fleet_status(const struct sim_fleet *f, uint32_t id)
 {
-	if (id >= SIM_DISALLOWED_BASE)
+	if (id >= SIM_DISALLOWED_BASE && id < SIM_DISALLOWED_END)
 		return ST_DISALLOWED;
 	long idx = fleet_index(f, id);
 	if (idx < 0)

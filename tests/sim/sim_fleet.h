@@ -4,8 +4,9 @@
  * Pure logic (the caller passes the wall-clock time in); no I/O, no JSON.
  *
  * Ids: tracker id = SIM_ID_BASE + index, source id = SIM_SOURCE_BASE +
- * 7 * index (never equal to a tracker id). Ids >= SIM_DISALLOWED_BASE are
- * "another user's" trackers: status "disallowed". Anything else unknown.
+ * 7 * index (never equal to a tracker id). Ids in [SIM_DISALLOWED_BASE,
+ * SIM_DISALLOWED_END) are "another user's" trackers: status "disallowed".
+ * Anything else not in the fleet (or removed) is "unknown".
  */
 #ifndef SIM_FLEET_H
 #define SIM_FLEET_H
@@ -16,6 +17,7 @@
 #define SIM_ID_BASE 100001u
 #define SIM_SOURCE_BASE 20000003u
 #define SIM_DISALLOWED_BASE 900000000u
+#define SIM_DISALLOWED_END 910000000u
 #define SIM_MAX_TRACKERS 1000000u
 
 /* Readings objects, each with its own change sequence for deltas. */
