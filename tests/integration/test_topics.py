@@ -1,0 +1,104 @@
+"""Every topic, its retain flag and its payload, checked from a subscriber
+against the simulator's fleet, in both frame shapes."""
+import json
+
+import pytest
+
+from conftest import retained_tree, wait_connected, wait_until
+
+
+def check_tracker_topics(stack, sub, tid):
+    admin = stack.sim.tracker(tid)
+    state_raw, state_retained = sub.wait_for(f"navixy/tracker/{tid}/state")
+    assert state_retained is False or state_retained is True
+    state = json.loads(sub.latest(f"navixy/tracker/{tid}/state"))
+    assert state["tracker_id"] == tid
+    assert state["label"] == admin["state"].get("label", state["label"])
+    assert state["source_id"] == admin["source_id"]
+    sim_state = admin["state"]
+    for key in ("connection_status", "movement_status", "ignition", "inputs", "outputs"):
+        assert state[key] == sim_state[key], key
+
+    loc = json.loads(sub.latest(f"navixy/tracker/{tid}/location"))
+    gps = sim_state["gps"]
+    assert loc["latitude"] == pytest.approx(gps["location"]["lat"])
+    assert loc["longitude"] == pytest.approx(gps["location"]["lng"])
+    assert loc["speed"] == gps["speed"]
+    assert loc["heading"] == gps["heading"]
+    assert loc["fix_time"] == gps["updated"]
+    assert isinstance(loc["latitude"], float) and loc["stale"] is False
+
+    avail = sub.latest(f"navixy/tracker/{tid}/availability")
+    expected = b"offline" if sim_state["connection_status"] in ("offline", "signal_lost") else b"online"
+    assert avail == expected
+
+    readings = json.loads(sub.latest(f"navixy/tracker/{tid}/readings"))
+    sim_readings = admin["readings"]
+    for section in ("inputs", "states", "counters"):
+        got = sorted(json.dumps(x, sort_keys=True) for x in readings.get(section, []))
+        want = sorted(json.dumps(x, sort_keys=True) for x in sim_readings.get(section, []))
+        assert got == want, section
+
+
+@pytest.mark.parametrize("docs_strict", [False, True], ids=["observed", "docs_strict"])
+def test_every_topic_and_retain_flag(make_stack, docs_strict):
+    stack = make_stack(sim_args=["--docs-strict"] if docs_strict else [])
+    sub = stack.subscribe()
+    ids = wait_connected(stack, sub)
+    assert len(ids) == 5
+    for tid in ids:
+        sub.wait_for(f"navixy/tracker/{tid}/readings")
+        check_tracker_topics(stack, sub, tid)
+
+    tree = retained_tree(stack.broker.port)
+    assert tree["navixy/bridge/state"] == b"online"
+    up = json.loads(tree["navixy/bridge/upstream"])
+    assert up["state"] == "connected" and up["attempt"] == 0 and up["last_error"] is None
+    info = json.loads(tree["navixy/bridge/info"])
+    assert info["version"]
+    assert "state_batch" in info["subscriptions"] and "readings_batch" in info["subscriptions"]
+    assert info["config"]["navixy"]["password"] == "<redacted>"
+    for tid in ids:
+        for cls in ("state", "location", "availability", "readings"):
+            assert f"navixy/tracker/{tid}/{cls}" in tree, f"{cls} of {tid} not retained"
+
+    # Events are not retained: lifecycle and bridge/event.
+    tid = ids[0]
+    stack.sim.admin(f"block?id={tid}")
+    lc, retained = sub.wait_for(f"navixy/tracker/{tid}/lifecycle")
+    assert json.loads(lc)["event"] == "block" and retained is False
+    ev, retained = sub.wait_for("navixy/bridge/event", lambda p: b"lifecycle" in p)
+    assert retained is False
+    sub.wait_for(f"navixy/tracker/{tid}/availability", lambda p: p == b"offline")
+    tree = retained_tree(stack.broker.port)
+    assert f"navixy/tracker/{tid}/lifecycle" not in tree
+    assert "navixy/bridge/event" not in tree
+
+
+def test_live_updates_follow_the_simulator(make_stack):
+    stack = make_stack()
+    sub = stack.subscribe()
+    ids = wait_connected(stack, sub)
+    tid = ids[1]
+    before = sub.latest(f"navixy/tracker/{tid}/state")
+    stack.sim.admin(f"tick?id={tid}&n=1")
+    wait_until(lambda: sub.latest(f"navixy/tracker/{tid}/state") != before, 10,
+               what="state update after tick")
+    check_tracker_topics(stack, sub, tid)
+
+
+def test_label_topics(make_stack):
+    stack = make_stack(topics={"id_mode": "label"})
+    sub = stack.subscribe()
+    sub.wait_for("navixy/bridge/state", lambda p: p == b"online")
+    fleet = stack.sim.fleet()
+    for t in fleet:
+        level = t["label"].replace("/", "_").replace("+", "_").replace("#", "_").strip()
+        raw, _ = sub.wait_for(f"navixy/tracker/{level}/state", timeout=15)
+        assert json.loads(raw)["tracker_id"] == t["id"]
+    # A label with topic wildcards is sanitised into one level.
+    tid = fleet[0]["id"]
+    stack.sim.admin(f"label?id={tid}&label=Van%2B7%2Fnorth%23")
+    stack.sim.admin(f"tick?id={tid}")
+    raw, _ = sub.wait_for("navixy/tracker/Van_7_north_/state", timeout=15)
+    assert json.loads(raw)["tracker_id"] == tid
