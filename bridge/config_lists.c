@@ -150,8 +150,12 @@ static void validation_error(const struct list_ctx *c, const config_setting_t *g
 	char field[32];
 	size_t n = strcspn(why, ":[");
 	snprintf(field, sizeof(field), "%.*s", (int)n, why);
-	const config_setting_t *at = config_setting_get_member(group, field);
-	list_error(c, at ? at : group, NULL, "%s", why);
+	if (why[n] == ':' && why[n + 1] == ' ') {
+		const config_setting_t *at = config_setting_get_member(group, field);
+		list_error(c, at ? at : group, field, "%s", why + n + 2);
+		return;
+	}
+	list_error(c, group, NULL, "%s", why);
 }
 
 static int parse_sub_group(const struct list_ctx *c, const config_setting_t *group,
