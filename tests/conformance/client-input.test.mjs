@@ -60,6 +60,21 @@ test('unknown request type → error code 7', async () => {
   assertError(await answer(subscribeMsg(hash, [{ type: 'teleport', target: ALL }])), 7);
 });
 
+test('bad rate_limit → error code 7', async () => {
+  assertError(await answer(subscribeMsg(hash, [{ type: 'state_batch', target: ALL, rate_limit: 'banana' }])), 7);
+});
+
+test('unsubscribe with a malformed hash → code 3 with action subscription/unsubscribe', async () => {
+  const j = await answer({ action: 'unsubscribe', hash: 'zz', requests: batchReq });
+  assertError(j, 3);
+  assert.equal(j.action, 'subscription/unsubscribe');
+});
+
+test('unknown fields in a request are ignored (include_components on state_batch)', async () => {
+  const j = await answer(subscribeMsg(hash, [{ type: 'state_batch', target: ALL, include_components: true, whatever: 1 }]));
+  assert.equal(j.type, 'response', JSON.stringify(j));
+});
+
 test('the same socket still subscribes fine after the errors', async () => {
   const j = await answer(subscribeMsg(hash, batchReq));
   assert.equal(j.type, 'response', JSON.stringify(j));
@@ -74,7 +89,7 @@ test('message larger than --max-frame → error code 9; the sim keeps serving', 
   const j = await client.expectJson((x) => x.type === 'error', { timeout: 3000, what: 'error 9 for an oversized message' });
   assertError(j, 9);
   const stats = await sim.stats();
-  assert.ok(stats.errors_sent >= 7, `errors_sent counts the 7 error frames so far (${stats.errors_sent})`);
+  assert.ok(stats.errors_sent >= 9, `errors_sent counts the 9 error frames so far (${stats.errors_sent})`);
   // A fresh client works.
   const fresh = await openAtmo(sim);
   fresh.client.send(subscribeMsg(hash, batchReq));

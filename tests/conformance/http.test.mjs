@@ -82,6 +82,39 @@ test('no handshake when reconnecting with a tracking id; the socket still works'
   c.terminate();
 });
 
+test('without X-atmo-protocol there is no handshake; without X-Atmosphere-Framework the upgrade is still accepted', async () => {
+  const c = new RawClient(sim.wsUrl() + '?' + atmoQuery({ protocol: false }));
+  await c.opened;
+  assert.deepEqual((await c.collect(400)).map((f) => f.data), [], 'no handshake without X-atmo-protocol');
+  c.send(subscribeMsg(hash, [{ type: 'state_batch', target: ALL }]));
+  assert.equal((await c.expectJson((j) => j.type === 'response', { what: 'response' })).type, 'response');
+  c.terminate();
+  const bare = new RawClient(sim.wsUrl() + '?X-Atmosphere-tracking-id=0&X-atmo-protocol=true');
+  await bare.opened;
+  const f = await bare.expect((fr) => fr.type === 'text', { what: 'handshake without a framework parameter' });
+  assert.ok(parseHandshake(f.data), f.data);
+  bare.terminate();
+});
+
+test('--min-framework 4.0.0: 2.3.6-javascript refused with 501, 4.0.1 accepted', async () => {
+  const s = await startSim({ args: ['--trackers', '1', '--min-framework', '4.0.0'] });
+  try {
+    const r = await upgradeStatus(s.wsUrl() + '?' + atmoQuery({ framework: '2.3.6-javascript' }));
+    assert.equal(r.status, 501);
+    const { client, handshake } = await openAtmo(s, { framework: '4.0.1' });
+    assert.ok(handshake);
+    client.terminate();
+  } finally { await s.stop(); }
+});
+
+test('admin errors: unknown tracker id → HTTP 400 {"ok":false,"error":...}', async () => {
+  const res = await fetch(`${sim.base}/admin/tick?id=987654321`, { method: 'POST' });
+  assert.equal(res.status, 400);
+  const j = await res.json();
+  assert.equal(j.ok, false);
+  assert.equal(typeof j.error, 'string');
+});
+
 test('REST user/auth: POST JSON, POST form, GET query all authenticate', async () => {
   for (const kind of ['json', 'form', 'query']) {
     const r = await sim.rest('user/auth', { login: 'demo@example.com', password: 'demo' }, { kind });
@@ -169,6 +202,16 @@ test('--prefix /v2: REST and WebSocket under the prefix, admin without it, nothi
     const r = await upgradeStatus(`ws://${s.host}:${s.port}/event/subscription?${atmoQuery()}`);
     assert.equal(r.status, 404, 'WebSocket without the prefix is 404');
   } finally { await s.stop(); }
+});
+
+test('SIGINT stops the sim cleanly too (exit 0)', async () => {
+  const s = await startSim({ args: ['--trackers', '1'] });
+  s.proc.kill('SIGINT');
+  const r = await Promise.race([s.exited, new Promise((res) => setTimeout(() => res(null), 5000))]);
+  await s.stop();
+  assert.ok(r, 'exited within 5 s');
+  assert.equal(r.signal, null);
+  assert.equal(r.code, 0);
 });
 
 test('SIGTERM stops the sim cleanly (exit 0)', async () => {
