@@ -132,10 +132,15 @@ int n2m_tracker_table_sync(struct n2m_tracker_table *t, const struct nvx_tracker
 	}
 	if (rc == 0 && used) {
 		qsort(wanted, used, sizeof(*wanted), by_topic_then_id);
-		for (size_t i = 1; i < used; i++)
-			if (strcmp(wanted[i].topic, wanted[i - 1].topic) == 0 &&
-			    wanted[i].tr != wanted[i - 1].tr)
+		/* Compare against the first of each run: disambiguating rewrites
+		 * the later entries in place. */
+		size_t first = 0;
+		for (size_t i = 1; i < used; i++) {
+			if (strcmp(wanted[i].topic, wanted[first].topic) != 0)
+				first = i;
+			else if (wanted[i].tr != wanted[first].tr)
 				disambiguate(&wanted[i]);
+		}
 	}
 	for (size_t i = 0; i < used && rc == 0; i++) {
 		struct wanted_topic *w = &wanted[i];

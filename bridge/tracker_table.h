@@ -8,9 +8,9 @@
  * Memory: the last state and the merged readings are kept as compact
  * rendered JSON strings, not json-c trees. Measured with json-c 0.16 on a
  * full observed state (spec §7.5.2) plus observed readings (§7.5.3): the
- * trees take several KiB per tracker (every JSON object carries its own
- * hash table), the strings about a third of that; see the numbers in
- * tracker_table.c and the tests. The state string is exactly the state
+ * trees take about 20 KiB per tracker (every JSON object carries its own
+ * hash table), the whole record with strings about 2.4 KiB; see
+ * tracker_table.c and test_tracker_table's memory_per_tracker. The state string is exactly the state
  * payload last rendered (with "tracker_id" and "label"), so a resync
  * republishes it without rendering; readings are parsed on demand to merge
  * a delta (readings deltas are rarer than states). The location is kept as
