@@ -130,7 +130,9 @@ static void shutdown_cleanly(struct bridge *b)
 	if (n2m_upstream_is_connected(&b->upstream))
 		unsub = bridge_unsubscribe_message(b, &len);
 	if (unsub) {
-		n2m_upstream_send(&b->upstream, unsub, len);
+		if (n2m_upstream_send(&b->upstream, unsub, len) == 0)
+			n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=unsubscribe bytes=%zu",
+				len);
 		free(unsub);
 	}
 	n2m_upstream_shutdown(&b->upstream);

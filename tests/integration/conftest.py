@@ -157,6 +157,15 @@ class Bridge:
     def stop(self, sig=signal.SIGTERM):
         return stop_process(self.proc, sig, timeout=10)
 
+    def kill_hard(self):
+        """SIGKILL the bridge itself (not the `timeout` wrapper, which would
+        leave it running), as a crash would."""
+        pid = self.proc.pid
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            for child in f.read().split():
+                os.kill(int(child), signal.SIGKILL)
+        return self.proc.wait(10)
+
     def log(self):
         with open(self.log_path, errors="replace") as f:
             return f.read()
