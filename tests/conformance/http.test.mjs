@@ -206,8 +206,11 @@ test('--prefix /v2: REST and WebSocket under the prefix, admin without it, nothi
 
 test('SIGINT stops the sim cleanly too (exit 0)', async () => {
   const s = await startSim({ args: ['--trackers', '1'] });
+  s.stopping = true;
   s.proc.kill('SIGINT');
-  const r = await Promise.race([s.exited, new Promise((res) => setTimeout(() => res(null), 5000))]);
+  let timer;
+  const r = await Promise.race([s.exited, new Promise((res) => { timer = setTimeout(() => res(null), 5000); })]);
+  clearTimeout(timer);
   await s.stop();
   assert.ok(r, 'exited within 5 s');
   assert.equal(r.signal, null);
@@ -221,4 +224,21 @@ test('SIGTERM stops the sim cleanly (exit 0)', async () => {
   assert.equal(r.signal, null, `exited by itself, not killed (signal ${r.signal})`);
   assert.equal(r.code, 0);
   client.terminate();
+});
+
+test('clean exit (0) on SIGTERM after REST and admin traffic with request bodies', async () => {
+  // Under the sanitizer build a leaked request body or any memory error turns this exit code non-zero.
+  const s = await startSim({ args: ['--trackers', '2'] });
+  const h = await s.auth();
+  await s.rest('user/auth', { login: 'demo@example.com', password: 'demo' }, { kind: 'form' });
+  await s.rest('tracker/list', { hash: h });
+  const { client } = await openAtmo(s);
+  client.send(subscribeMsg(h, [{ type: 'state_batch', target: ALL }]));
+  await client.expectJson((j) => j.type === 'response', { what: 'response' });
+  await s.admin('inject', { kind: 'text' }, { body: '{"probe":1}' });
+  await s.admin('tick', { id: (await s.fleet())[0].id });
+  const r = await s.stop(5000);
+  client.terminate();
+  assert.equal(r.signal, null, `not killed (signal ${r.signal})`);
+  assert.equal(r.code, 0, `exit code; sim stderr tail:\n${s.stderr.slice(-1500)}`);
 });

@@ -45,8 +45,16 @@ export class Sim {
     this.stderr = '';
     this.stdout = '';
     this.exitCode = undefined;
+    this.stopping = false;
     this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => {
-      this.exitCode = code; this.exitSignal = signal; live.delete(this); resolve({ code, signal });
+      this.exitCode = code; this.exitSignal = signal; live.delete(this);
+      if (!this.stopping) {
+        // A crash (e.g. a sanitizer abort) shows up in the test as "fetch failed" or a
+        // closed socket; say what really happened, with the sim's own words.
+        setTimeout(() => process.stderr.write(`\n*** navixy-sim exited unexpectedly (code ${code}, signal ${signal}); args: ${(this.args || []).join(' ')}\n` +
+          `*** last stderr:\n${this.stderr.slice(-6000)}\n`), 50);
+      }
+      resolve({ code, signal });
     }));
   }
 
@@ -115,6 +123,7 @@ export class Sim {
 
   /** SIGTERM, then SIGKILL after a grace period; resolves with {code, signal}. */
   async stop(graceMs = 3000) {
+    this.stopping = true;
     if (this.exitCode === undefined && !this.exitSignal) {
       try { this.proc.kill('SIGTERM'); } catch { /* gone */ }
       const t = setTimeout(() => { try { this.proc.kill('SIGKILL'); } catch { /* gone */ } }, graceMs);
