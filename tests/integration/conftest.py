@@ -307,7 +307,16 @@ def make_stack(request):
                 with open(path, errors="replace") as f:
                     print(f"----- {name} (last 60 lines) -----")
                     print("".join(f.readlines()[-60:]))
+    log_path = os.path.join(workdir, "bridge.log")
+    sanitizer_report = None
+    if os.path.exists(log_path):
+        with open(log_path, errors="replace") as f:
+            text = f.read()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in text:
+                sanitizer_report = text[text.index(marker):][:3000]
     shutil.rmtree(workdir, ignore_errors=True)
+    assert sanitizer_report is None, f"sanitizer report from the bridge:\n{sanitizer_report}"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
