@@ -24,6 +24,7 @@
 #include "mapping.h"
 #include "mqtt_client.h"
 #include "navixy_rest.h"
+#include "plugin_host.h"
 #include "rest_client.h"
 #include "subscription.h"
 #include "tracker_table.h"
@@ -67,6 +68,7 @@ struct bridge {
 	struct n2m_tracker_table trackers;
 	struct n2m_sub_set desired;
 	struct n2m_signal_flags *signals;
+	struct n2m_plugin_host plugins;  /* loaded plugins (bridge_plugins.c) */
 
 	char hash[NVX_HASH_LEN + 1]; /* session hash or API key; never logged */
 	int have_hash;
