@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_plugins.h"
 #include "topic.h"
 
 extern char **environ;
@@ -88,8 +89,10 @@ static int init_parts(struct bridge *b, char *err, size_t errlen)
 	if (n2m_upstream_init(&b->upstream, &b->cfg.navixy, b->lws, &b->log, &up_cb, b, err,
 			      errlen) != 0)
 		return -1;
-	return n2m_mqtt_init(&b->mqtt, &b->cfg.mqtt, &b->cfg.navixy, &b->log, b->lws, &mqtt_cb, b,
-			     err, errlen);
+	if (n2m_mqtt_init(&b->mqtt, &b->cfg.mqtt, &b->cfg.navixy, &b->log, b->lws, &mqtt_cb, b,
+			  err, errlen) != 0)
+		return -1;
+	return bridge_plugins_init(b, err, errlen);
 }
 
 int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flags *signals,
@@ -257,6 +260,7 @@ int bridge_reload(struct bridge *b)
 
 void bridge_free(struct bridge *b)
 {
+	bridge_plugins_free(b);
 	n2m_mqtt_free(&b->mqtt);
 	if (b->lws) {
 		lws_sul_cancel(&b->sul_tick);
