@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_plugins.h"
 #include "topic.h"
 
 /* Trackers republished per loop iteration after a reconnect, so a large
@@ -54,6 +55,7 @@ void bridge_publish_pending(struct bridge *b)
 			b->counters.publish_failures++;
 		}
 	}
+	bridge_plugins_after_publish(b);
 	n2m_pub_list_clear(&b->pubs);
 }
 
@@ -187,6 +189,7 @@ void bridge_mqtt_connected(void *ctx)
 	 * republishing the whole tree once per connect covers that case and
 	 * everything left dirty during the outage. */
 	bridge_start_resync(b);
+	bridge_plugins_mqtt_connected(b);
 }
 
 void bridge_mqtt_disconnected(void *ctx, const char *reason)
@@ -204,4 +207,5 @@ void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg)
 	/* The control plane (subscribe/unsubscribe/list/resync/health) plugs
 	 * in here; until then requests are only logged. */
 	n2m_log(&b->log, N2M_LOG_DEBUG, "mqtt.message", "topic=%s bytes=%zu", msg->topic, msg->len);
+	bridge_plugins_message(b, msg);
 }
