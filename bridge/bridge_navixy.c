@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_plugins.h"
 #include "navixy_frame.h"
 #include "navixy_request.h"
 
@@ -145,6 +146,7 @@ static enum n2m_upstream_prepare load_tracker_list(struct bridge *b, int *sessio
 	if (list.n_bad)
 		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.bad_entries", "count=%zu first=\"%s\"",
 			list.n_bad, list.first_bad);
+	bridge_plugins_tracker_list(b, &list);
 	int applied = apply_tracker_list(b, &list);
 	n2m_log(&b->log, N2M_LOG_INFO, "tracker_list.loaded", "trackers=%zu table=%zu", list.n,
 		n2m_tracker_table_count(&b->trackers));
