@@ -4,7 +4,8 @@
  *
  * Label sanitising rule (topics.id_mode = label), producing one topic level:
  *   1. '+', '#', '/', NUL and control characters (U+0000..U+001F, U+007F,
- *      and bytes that are not valid UTF-8) each become '_';
+ *      U+0080..U+009F) and each byte that is not part of valid UTF-8
+ *      become '_';
  *   2. leading and trailing spaces are trimmed;
  *   3. the result is cut to at most 64 bytes, never inside a UTF-8
  *      character;
