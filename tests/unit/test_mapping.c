@@ -107,7 +107,7 @@ static void expect_payload(const struct n2m_publication *p, const char *want_tex
 
 static char *observed_state(void)
 {
-	size_t len;
+	size_t len = 0;
 	char *frame = unit_data_read("state_batch_obs.json", &len);
 	assert_non_null(frame);
 	struct json_object *root = J(frame);
@@ -275,7 +275,7 @@ static void non_retained_classes_stream(void **state)
 static void readings_merge_and_publish(void **state)
 {
 	struct fixture *f = *state;
-	size_t len;
+	size_t len = 0;
 	char *frame = unit_data_read("readings_batch_obs.json", &len);
 	struct json_object *root = J(frame);
 	free(frame);

@@ -32,7 +32,7 @@ static void parse_ok(const char *text, struct nvx_frame *f)
 
 static void parse_file(const char *name, struct nvx_frame *f)
 {
-	size_t len;
+	size_t len = 0;
 	char *text = unit_data_read(name, &len);
 	assert_non_null(text);
 	assert_int_equal(nvx_frame_parse(text, len, f, err, sizeof(err)), 0);

@@ -87,7 +87,7 @@ static void options_omitted_when_empty(void **state)
 {
 	(void)state;
 	struct n2m_sub s = sub_all("");
-	size_t len;
+	size_t len = 0;
 	char *text = nvx_request_build_one(NVX_REQ_SUBSCRIBE, HASH, 0, N2M_SUB_READINGS_BATCH, &s,
 					   &len, err, sizeof(err));
 	expect_json(parse_back(text, len),
@@ -111,7 +111,7 @@ static void unsubscribe_carries_only_targets(void **state)
 	int64_t ids[] = { 15568 };
 	struct n2m_sub s = sub_ids(ids, 1);
 	strcpy(s.rate_limit, "5s");
-	size_t len;
+	size_t len = 0;
 	char *text = nvx_request_build_one(NVX_REQ_UNSUBSCRIBE, HASH, 1, N2M_SUB_STATE_BATCH, &s, &len,
 					   err, sizeof(err));
 	expect_json(parse_back(text, len),
@@ -148,7 +148,7 @@ static void escapes_option_text(void **state)
 	(void)state;
 	struct n2m_sub s = sub_all("1\"s\\");
 	strcpy(s.sensor_type, "a\nb");
-	size_t len;
+	size_t len = 0;
 	char *text = nvx_request_build_one(NVX_REQ_SUBSCRIBE, HASH, 0, N2M_SUB_READINGS_BATCH, &s,
 					   &len, err, sizeof(err));
 	struct json_object *o = parse_back(text, len);
@@ -167,7 +167,7 @@ static void large_id_list(void **state)
 	for (size_t i = 0; i < n; i++)
 		ids[i] = 100001 + (int64_t)i;
 	struct n2m_sub s = sub_ids(ids, n);
-	size_t len;
+	size_t len = 0;
 	char *text = nvx_request_build_one(NVX_REQ_SUBSCRIBE, HASH, 1, N2M_SUB_STATE_BATCH, &s, &len,
 					   err, sizeof(err));
 	struct json_object *o = parse_back(text, len);

@@ -85,7 +85,7 @@ static void auth_malformed(void **state)
 static void tracker_list_documented(void **state)
 {
 	(void)state;
-	size_t len;
+	size_t len = 0;
 	char *body = unit_data_read("tracker_list.json", &len);
 	assert_non_null(body);
 	struct nvx_tracker_list list;
