@@ -66,7 +66,7 @@ static void growth_and_storage(void **state)
 	assert_int_equal(b.len, 10003);
 	assert_false(b.borrowed);
 	assert_memory_equal(b.data, "abc0123", 7);
-	size_t len;
+	size_t len = 0;
 	char *p = n2m_buf_steal(&b, &len);
 	assert_int_equal(len, 10003);
 	assert_null(b.data);
