@@ -173,8 +173,12 @@ int rest_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char 
 	}
 	char authz[128];
 	if (lws_hdr_copy(wsi, authz, sizeof(authz), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-	    !strncmp(authz, "NVX ", 4))
-		snprintf(p.auth_hash, sizeof(p.auth_hash), "%s", authz + 4);
+	    !strncmp(authz, "NVX ", 4)) {
+		/* A longer value is cut; it cannot be a 32-hex hash either way. */
+		size_t n = strnlen(authz + 4, sizeof(p.auth_hash) - 1);
+		memcpy(p.auth_hash, authz + 4, n);
+		p.auth_hash[n] = '\0';
+	}
 
 	int rc;
 	if (which == 0)
