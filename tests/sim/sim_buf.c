@@ -48,6 +48,8 @@ int sbuf_reserve(struct sbuf *b, size_t extra)
 
 void sbuf_add(struct sbuf *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return; /* s may be NULL (an empty HTTP body) */
 	if (sbuf_reserve(b, n))
 		return;
 	memcpy(b->mem + b->head + b->len, s, n);

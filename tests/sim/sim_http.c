@@ -188,6 +188,9 @@ static int dispatch(struct sim *s, struct lws *wsi, struct sim_pss *pss)
 	if (!handled)
 		handled = rest_handle(s, wsi, pss, h->uri, &q, body ? body : "", blen);
 	query_free(&q);
+	/* The handlers are done with the body: free it now rather than at
+	 * CLOSED_HTTP, which keep-alive connections may never reach. */
+	sbuf_free(&h->body);
 	if (handled < 0)
 		return -1;
 	if (!handled) {
