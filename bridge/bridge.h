@@ -69,6 +69,7 @@ struct bridge {
 	struct n2m_sub_set desired;
 	struct n2m_signal_flags *signals;
 	struct n2m_plugin_host plugins;  /* loaded plugins (bridge_plugins.c) */
+	struct n2m_control *control;     /* the control plane (bridge_control.c) */
 
 	char hash[NVX_HASH_LEN + 1]; /* session hash or API key; never logged */
 	int have_hash;
