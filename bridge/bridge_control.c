@@ -1,0 +1,330 @@
+/*
+ * bridge_control.c - the control plane's front: restoring the state file,
+ * subscribing to the request topics, turning each request message into
+ * exactly one response (on <base>/bridge/response/<command> and the MQTT 5
+ * response topic), and the commands that need no upstream round trip
+ * (list, resync, health). subscribe/unsubscribe are in bridge_control_subs.c.
+ */
+#include "bridge_control_parts.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "state_file.h"
+#include "topic.h"
+
+int64_t ctl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------- responses ---------- */
+
+void ctl_reply_free(struct ctl_reply *r)
+{
+	free(r->topic);
+	free(r->response_topic);
+	free(r->correlation);
+	json_object_put(r->transaction);
+	memset(r, 0, sizeof *r);
+}
+
+static void publish_to(struct bridge *b, const char *topic, const char *text, size_t len,
+		       const void *correlation, size_t correlation_len)
+{
+	struct n2m_control *c = b->control;
+	enum n2m_mqtt_publish_result rc;
+
+	if (correlation)
+		rc = n2m_mqtt_publish_correlated(&b->mqtt, topic, text, len, 1, correlation,
+						 correlation_len);
+	else
+		rc = n2m_mqtt_publish(&b->mqtt, topic, text, len, 1, 0);
+	if (rc == N2M_MQTT_OK)
+		c->counters.responses++;
+	else
+		n2m_log(&b->log, N2M_LOG_WARN, "control.response_not_sent", "topic=%s rc=%d", topic,
+			(int)rc);
+}
+
+/* Exactly once on the command's response topic and, when the request named
+ * one, once on its MQTT 5 response topic with the correlation data (once
+ * in all if the two are the same topic). */
+static void publish_reply(struct bridge *b, struct ctl_reply *r, const char *text, size_t len)
+{
+	char why[160];
+	const char *rt = r->response_topic;
+
+	if (rt && n2m_topic_validate_publish(rt, strlen(rt), why, sizeof why) != 0) {
+		char q[200];
+		n2m_log(&b->log, N2M_LOG_WARN, "control.bad_response_topic", "topic=%s reason=%s",
+			n2m_log_quote(q, sizeof q, rt), why);
+		rt = NULL;
+	}
+	if (rt && strcmp(rt, r->topic) == 0) {
+		publish_to(b, rt, text, len, r->correlation, r->correlation_len);
+		return;
+	}
+	publish_to(b, r->topic, text, len, NULL, 0);
+	if (rt)
+		publish_to(b, rt, text, len, r->correlation, r->correlation_len);
+}
+
+void ctl_answer_ok(struct bridge *b, struct ctl_reply *r, struct json_object *data)
+{
+	size_t len = 0;
+	char *text = n2m_ctl_response_ok(data, r->transaction, &len);
+
+	if (text)
+		publish_reply(b, r, text, len);
+	free(text);
+	ctl_reply_free(r);
+}
+
+void ctl_answer_error(struct bridge *b, struct ctl_reply *r, const char *error)
+{
+	size_t len = 0;
+	char *text = n2m_ctl_response_error(error, r->transaction, &len);
+
+	b->control->counters.bad_requests++;
+	if (text)
+		publish_reply(b, r, text, len);
+	free(text);
+	ctl_reply_free(r);
+}
+
+/* The reply targets of msg; 0 or -1 on no memory. */
+static int reply_for(struct bridge *b, const char *command, const struct n2m_mqtt_message *msg,
+		     struct ctl_reply *r)
+{
+	memset(r, 0, sizeof *r);
+	char *name = malloc(strlen("response/") + strlen(command) + 1);
+	if (name) {
+		strcpy(name, "response/");
+		strcat(name, command);
+		r->topic = n2m_topic_bridge_dup(b->cfg.mqtt.base_topic, name);
+		free(name);
+	}
+	if (msg->response_topic)
+		r->response_topic = strdup(msg->response_topic);
+	if (msg->correlation && msg->correlation_len) {
+		r->correlation = malloc(msg->correlation_len);
+		if (r->correlation) {
+			memcpy(r->correlation, msg->correlation, msg->correlation_len);
+			r->correlation_len = msg->correlation_len;
+		}
+	}
+	if (!r->topic || (msg->response_topic && !r->response_topic) ||
+	    (msg->correlation_len && !r->correlation)) {
+		ctl_reply_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------- list, resync, health ---------- */
+
+static int cmp_tracker_id(const void *a, const void *c)
+{
+	int64_t x = (*(struct n2m_tracker *const *)a)->id;
+	int64_t y = (*(struct n2m_tracker *const *)c)->id;
+	return (x > y) - (x < y);
+}
+
+/* Every known tracker, sorted by id so the same state gives the same answer. */
+static struct json_object *trackers_json(const struct bridge *b)
+{
+	size_t n = n2m_tracker_table_count(&b->trackers);
+	struct n2m_tracker **sorted = malloc((n ? n : 1) * sizeof *sorted);
+	struct json_object *arr = json_object_new_array_ext((int)n);
+
+	if (!sorted || !arr) {
+		free(sorted);
+		json_object_put(arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = n2m_tracker_table_at(&b->trackers, i);
+	qsort(sorted, n, sizeof *sorted, cmp_tracker_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct n2m_tracker *tr = sorted[i];
+		struct json_object *o = json_object_new_object();
+		if (!o)
+			break;
+		json_object_object_add(o, "id", json_object_new_int64(tr->id));
+		json_object_object_add(o, "label", json_object_new_string(tr->label));
+		json_object_object_add(o, "subscribed",
+				       json_object_new_boolean(n2m_sub_set_covers(&b->desired, tr->id)));
+		json_object_object_add(o, "status", tr->upstream == NVX_STATUS_NONE ? NULL
+					: json_object_new_string(nvx_status_name(tr->upstream)));
+		json_object_array_add(arr, o);
+	}
+	free(sorted);
+	return arr;
+}
+
+static void do_list(struct bridge *b, struct ctl_reply *r)
+{
+	struct json_object *data = json_object_new_object();
+
+	if (data) {
+		json_object_object_add(data, "subscriptions", n2m_sub_set_to_json(&b->desired));
+		json_object_object_add(data, "upstream", json_object_new_string(
+			n2m_upstream_state_name(b->upstream.state)));
+		json_object_object_add(data, "trackers", trackers_json(b));
+	}
+	ctl_answer_ok(b, r, data);
+}
+
+static void do_resync(struct bridge *b, struct ctl_reply *r)
+{
+	struct json_object *data = json_object_new_object();
+	size_t n = n2m_tracker_table_count(&b->trackers);
+
+	bridge_publish_upstream_state(b, 1);
+	bridge_publish_info(b);
+	/* In slices on the loop, like after a broker reconnect. */
+	bridge_start_resync(b);
+	n2m_log(&b->log, N2M_LOG_INFO, "control.resync", "trackers=%zu", n);
+	if (data)
+		json_object_object_add(data, "trackers", json_object_new_int64((int64_t)n));
+	ctl_answer_ok(b, r, data);
+}
+
+/* ---------- requests ---------- */
+
+static void log_bad_request(struct bridge *b, const char *command, const char *error)
+{
+	char qc[80], qe[400];
+
+	n2m_log(&b->log, N2M_LOG_WARN, "control.bad_request", "command=%s count=%" PRIu64
+		" error=%s", n2m_log_quote(qc, sizeof qc, command),
+		b->control->counters.bad_requests, n2m_log_quote(qe, sizeof qe, error));
+}
+
+static void dispatch(struct bridge *b, struct ctl_reply *r, const struct n2m_ctl_request *req)
+{
+	switch (req->command) {
+	case N2M_CTL_SUBSCRIBE:
+	case N2M_CTL_UNSUBSCRIBE:
+		ctl_subscription_request(b, r, req);
+		break;
+	case N2M_CTL_LIST:
+		do_list(b, r);
+		break;
+	case N2M_CTL_RESYNC:
+		do_resync(b, r);
+		break;
+	case N2M_CTL_HEALTH:
+		ctl_answer_ok(b, r, ctl_health_json(b));
+		break;
+	default:
+		ctl_answer_error(b, r, "command: not handled");
+		break;
+	}
+}
+
+int bridge_control_message(struct bridge *b, const struct n2m_mqtt_message *msg)
+{
+	struct n2m_control *c = b->control;
+	const char *command = c ? n2m_ctl_topic_command(msg->topic, b->cfg.mqtt.base_topic) : NULL;
+	struct n2m_ctl_limits limits = {
+		.max_request_bytes = (size_t)b->cfg.control.max_request_bytes,
+		.max_ids = (size_t)b->cfg.control.max_ids,
+	};
+	struct n2m_ctl_request req;
+	struct ctl_reply reply;
+	char err[512];
+
+	if (!command || !b->cfg.control.enabled)
+		return 0;
+	c->counters.requests++;
+	if (reply_for(b, command, msg, &reply) != 0) {
+		n2m_log(&b->log, N2M_LOG_ERROR, "control.out_of_memory", "command=%.40s", command);
+		return 1;
+	}
+	if (n2m_ctl_request_parse(command, msg->payload, msg->len, &limits, &req, err,
+				  sizeof err) != 0) {
+		/* The reply keeps its own reference: the request is freed now. */
+		reply.transaction = json_object_get(req.transaction);
+		ctl_answer_error(b, &reply, err);
+		log_bad_request(b, command, err);
+	} else {
+		reply.transaction = json_object_get(req.transaction);
+		n2m_log(&b->log, N2M_LOG_DEBUG, "control.request", "command=%s bytes=%zu", command,
+			msg->len);
+		dispatch(b, &reply, &req);
+	}
+	n2m_ctl_request_free(&req);
+	return 1;
+}
+
+/* ---------- start and end ---------- */
+
+/* The persisted set wins over the config's: it is what the control plane
+ * was last told. */
+static void restore_state(struct bridge *b)
+{
+	const char *path = b->cfg.control.state_file;
+	struct n2m_sub_set saved;
+	char err[512];
+
+	if (!path[0])
+		return;
+	switch (n2m_state_file_load(path, &saved, err, sizeof err)) {
+	case N2M_STATE_LOADED:
+		n2m_sub_set_free(&b->desired);
+		b->desired = saved;
+		n2m_log(&b->log, N2M_LOG_INFO, "control.state_restored", "path=%s", path);
+		return;
+	case N2M_STATE_MISSING:
+		n2m_log(&b->log, N2M_LOG_INFO, "control.state_missing",
+			"path=%s using=config_subscriptions", path);
+		break;
+	case N2M_STATE_INVALID:
+		n2m_log(&b->log, N2M_LOG_ERROR, "control.state_invalid",
+			"error=\"%s\" using=config_subscriptions", err);
+		break;
+	}
+	n2m_sub_set_free(&saved);
+}
+
+int bridge_control_init(struct bridge *b, char *err, size_t errlen)
+{
+	b->control = calloc(1, sizeof *b->control);
+	if (!b->control) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->control->b = b;
+	restore_state(b);
+	if (!b->cfg.control.enabled) {
+		n2m_log(&b->log, N2M_LOG_INFO, "control.disabled", "reason=control.enabled_false");
+		return 0;
+	}
+	char *filter = n2m_topic_bridge_dup(b->cfg.mqtt.base_topic, "request/+");
+	int rc = filter ? n2m_mqtt_add_subscription(&b->mqtt, filter, 1) : -1;
+	free(filter);
+	if (rc != 0) {
+		snprintf(err, errlen, "control: cannot subscribe to the request topics");
+		return -1;
+	}
+	return 0;
+}
+
+void bridge_control_free(struct bridge *b)
+{
+	struct n2m_control *c = b->control;
+
+	if (!c)
+		return;
+	if (b->lws)
+		lws_sul_cancel(&c->sul_timeout);
+	ctl_pending_free_all(c);
+	free(c);
+	b->control = NULL;
+}

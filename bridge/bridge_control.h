@@ -1,0 +1,44 @@
+/*
+ * bridge_control.h - the control plane's hooks into the bridge (design
+ * section 5, docs control.md): requests on <base>/bridge/request/<command>,
+ * one response each on <base>/bridge/response/<command> (and on the MQTT 5
+ * response topic with its correlation data), the desired subscription set
+ * changed, persisted and re-sent upstream, and the state file restored at
+ * start.
+ *
+ * Called by the bridge core (all on the loop thread):
+ *   bridge_init          -> bridge_control_init (after every part exists,
+ *                           before the MQTT connector starts)
+ *   MQTT message         -> bridge_control_message
+ *   upstream response    -> bridge_control_upstream_response
+ *   upstream error frame -> bridge_control_upstream_error
+ *   bridge_free          -> bridge_control_free (before the lws context goes)
+ */
+#ifndef N2M_BRIDGE_CONTROL_H
+#define N2M_BRIDGE_CONTROL_H
+
+#include <stddef.h>
+
+struct bridge;
+struct n2m_mqtt_message;
+struct nvx_response;
+struct nvx_error;
+
+/* Restores the desired set from control.state_file when it holds one (a
+ * missing or corrupt file is logged and the config's set stays), and when
+ * control.enabled subscribes to the request topics on every MQTT connect.
+ * Returns 0, or -1 with err (no memory). */
+int bridge_control_init(struct bridge *b, char *err, size_t errlen);
+
+/* Answers outstanding requests are dropped; safe when init never ran. */
+void bridge_control_free(struct bridge *b);
+
+/* Handles msg if it is a control request and returns 1; 0 otherwise. */
+int bridge_control_message(struct bridge *b, const struct n2m_mqtt_message *msg);
+
+/* Navixy's answer to a subscribe/unsubscribe: completes the requests
+ * waiting for it. */
+void bridge_control_upstream_response(struct bridge *b, const struct nvx_response *r);
+void bridge_control_upstream_error(struct bridge *b, const struct nvx_error *e);
+
+#endif
