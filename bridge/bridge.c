@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_control.h"
 #include "bridge_plugins.h"
 #include "topic.h"
 
@@ -107,7 +108,7 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 	n2m_pub_list_init(&b->pubs);
 	if (init_parts(b, err, errlen) != 0)
 		return -1;
-	return 0;
+	return bridge_control_init(b, err, errlen);
 }
 
 static void on_tick(lws_sorted_usec_list_t *sul)
@@ -260,6 +261,7 @@ int bridge_reload(struct bridge *b)
 
 void bridge_free(struct bridge *b)
 {
+	bridge_control_free(b);
 	bridge_plugins_free(b);
 	n2m_mqtt_free(&b->mqtt);
 	if (b->lws) {
