@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge_control.h"
 #include "bridge_plugins.h"
 #include "topic.h"
 
@@ -204,8 +205,9 @@ void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg)
 {
 	struct bridge *b = ctx;
 
-	/* The control plane (subscribe/unsubscribe/list/resync/health) plugs
-	 * in here; until then requests are only logged. */
+	/* Control requests (bridge/request/+) are the control plane's alone. */
+	if (bridge_control_message(b, msg))
+		return;
 	n2m_log(&b->log, N2M_LOG_DEBUG, "mqtt.message", "topic=%s bytes=%zu", msg->topic, msg->len);
 	bridge_plugins_message(b, msg);
 }
