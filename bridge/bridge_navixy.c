@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bridge_plugins.h"
+#include "bridge_control.h"
 #include "navixy_frame.h"
 #include "navixy_request.h"
 
@@ -277,6 +278,7 @@ static void on_response(struct bridge *b, const struct nvx_response *r)
 			s->type_name, count[NVX_STATUS_NORMAL], count[NVX_STATUS_BLOCKED],
 			count[NVX_STATUS_UNKNOWN], count[NVX_STATUS_DISALLOWED]);
 	}
+	bridge_control_upstream_response(b, r);
 }
 
 static void on_error_frame(struct bridge *b, const struct nvx_error *e)
@@ -284,6 +286,7 @@ static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 	b->counters.error_frames++;
 	n2m_log(&b->log, N2M_LOG_ERROR, "upstream.error", "action=%s code=%d description=\"%s\"",
 		e->action_name ? e->action_name : "null", e->code, e->description);
+	bridge_control_upstream_error(b, e);
 	if (e->code == NVX_CODE_SESSION_ENDED || e->code == NVX_CODE_WRONG_HASH) {
 		char why[160];
 		snprintf(why, sizeof why, "error %d: %s", e->code, e->description);
