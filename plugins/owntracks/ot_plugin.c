@@ -8,7 +8,7 @@
  *   prefix           = "owntracks"
  *   user             = "navixy"       the <user> level for every tracker
  *   device           = "label"        "label" (sanitised) or "id"
- *   tid              = "label"        "label" (first two letters/digits) or "id"
+ *   tid              = "label"        "label" (first and last letter/digit) or "id"
  *   default_accuracy = 10             metres, for trackers that report none
  *   card             = true           also a retained _type "card" on <topic>/info
  *   qos              = 1

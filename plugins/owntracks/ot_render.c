@@ -38,13 +38,22 @@ void ot_device_name(const struct ot_config *c, const struct n2m_tracker_view *t,
 
 void ot_tid(const struct ot_config *c, const struct n2m_tracker_view *t, char out[3])
 {
-	size_t n = 0;
+	char first = 0, last = 0;
 
+	/* First and last letter/digit: "Truck 12" -> "T2", "Van" -> "VN" -
+	 * numbered fleets stay apart better than with two initials. */
 	if (!c->tid_by_id && t->label)
-		for (const unsigned char *p = (const unsigned char *)t->label; *p && n < 2; p++)
-			if (*p < 0x80 && isalnum(*p))
-				out[n++] = (char)toupper(*p);
-	if (n < 2) {
+		for (const unsigned char *p = (const unsigned char *)t->label; *p; p++)
+			if (*p < 0x80 && isalnum(*p)) {
+				if (!first)
+					first = (char)toupper(*p);
+				else
+					last = (char)toupper(*p);
+			}
+	if (first && last) {
+		out[0] = first;
+		out[1] = last;
+	} else {
 		long long id = t->id < 0 ? -t->id : t->id;
 		out[0] = (char)('0' + (id / 10) % 10);
 		out[1] = (char)('0' + id % 10);

@@ -40,8 +40,8 @@ struct ot_config {
 void ot_device_name(const struct ot_config *c, const struct n2m_tracker_view *t,
 		    char out[OT_LEVEL_MAX + 1]);
 
-/* The first two letters or digits of the label (upper-cased), else the
- * last two digits of the id. */
+/* The first and last letter or digit of the label (upper-cased), else
+ * the last two digits of the id. */
 void ot_tid(const struct ot_config *c, const struct n2m_tracker_view *t, char out[3]);
 
 /* <prefix>/<user>/<device>; -1 if it does not fit. */
