@@ -1,0 +1,290 @@
+/*
+ * test_ha_render.c - the Home Assistant plugin's discovery configs, field
+ * by field against HA's MQTT discovery schema: config topics, unique ids,
+ * device block, availability (bridge + tracker, mode all), origin,
+ * device_tracker with json_attributes_topic and source_type gps and no
+ * state topic, sensors' device_class/state_class/unit/value_template, and
+ * the sensors derived from readings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ha_render.h"
+
+static const char readings_json[] =
+	"{\"inputs\":[{\"label\":\"Board voltage\",\"units\":\"\",\"name\":\"board_voltage\","
+	"\"type\":\"power\",\"sensor_id\":4628240,\"value\":12.93,\"units_type\":\"volt\"},"
+	"{\"label\":\"Fuel\",\"name\":\"lls_level_1\",\"type\":\"fuel\",\"sensor_id\":7,"
+	"\"value\":40.5,\"units_type\":\"litre\"},"
+	"{\"label\":\"Cargo temp\",\"name\":\"t1\",\"type\":\"temperature\",\"sensor_id\":8,"
+	"\"value\":-4,\"units_type\":\"celsius\"},"
+	"{\"label\":\"Custom\",\"units\":\"bar\",\"sensor_id\":9,\"value\":1.5,\"units_type\":\"custom\"},"
+	"{\"label\":\"no id\",\"value\":1}],"
+	"\"states\":[{\"field\":\"input_status\",\"value\":8}],"
+	"\"virtual_sensors\":[{\"sensor_id\":11,\"label\":\"Ignition\",\"value\":\"On\",\"type\":\"virtual_ignition\"}],"
+	"\"counters\":[{\"type\":\"odometer\",\"value\":56509.3},{\"type\":\"engine_hours\",\"value\":35.5},"
+	"{\"type\":\"bad'type\",\"value\":1}],\"tracker_id\":3435108}";
+
+static struct ha_config config(void)
+{
+	struct ha_config c = { "homeassistant", "navixy", "navixy", "Navixy", "1.2.3", 1 };
+	return c;
+}
+
+static struct n2m_tracker_view view(void)
+{
+	struct n2m_tracker_view t;
+
+	memset(&t, 0, sizeof t);
+	t.struct_size = sizeof t;
+	t.id = 3435108;
+	t.label = "Truck 12";
+	t.topic_id = "3435108";
+	t.model = "FMB920";
+	t.device_id = "350000";
+	t.fix_time_text = "";
+	t.connection_status = "active";
+	t.movement_status = "moving";
+	t.readings_json = readings_json;
+	t.readings_len = strlen(readings_json);
+	return t;
+}
+
+static struct json_object *find(const struct ha_messages *m, const char *topic)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->items[i].topic, topic) == 0)
+			return json_tokener_parse(m->items[i].payload);
+	fail_msg("no config on %s", topic);
+	return NULL;
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int has(struct json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+static void check_common(struct json_object *o, const char *unique_id)
+{
+	struct json_object *avail, *dev, *ids, *origin;
+
+	assert_string_equal(str(o, "unique_id"), unique_id);
+	assert_true(json_object_object_get_ex(o, "availability", &avail));
+	assert_int_equal(json_object_array_length(avail), 2);
+	assert_string_equal(str(json_object_array_get_idx(avail, 0), "topic"), "navixy/bridge/state");
+	assert_string_equal(str(json_object_array_get_idx(avail, 1), "topic"),
+			    "navixy/tracker/3435108/availability");
+	assert_string_equal(str(o, "availability_mode"), "all");
+	assert_false(has(o, "availability_topic")); /* never together with availability */
+	assert_true(json_object_object_get_ex(o, "device", &dev));
+	assert_true(json_object_object_get_ex(dev, "identifiers", &ids));
+	assert_int_equal(json_object_array_length(ids), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(ids, 0)), "navixy_3435108");
+	assert_string_equal(str(dev, "name"), "Truck 12");
+	assert_string_equal(str(dev, "model"), "FMB920");
+	assert_string_equal(str(dev, "manufacturer"), "Navixy");
+	assert_string_equal(str(dev, "serial_number"), "350000");
+	assert_string_equal(str(dev, "via_device"), "navixy2mqtt_navixy");
+	assert_true(json_object_object_get_ex(o, "origin", &origin));
+	assert_string_equal(str(origin, "name"), "navixy2mqtt");
+	assert_string_equal(str(origin, "sw_version"), "1.2.3");
+}
+
+static void check_sensor(const struct ha_messages *m, const char *object, const char *state_topic,
+			 const char *device_class, const char *state_class, const char *unit,
+			 const char *template_part)
+{
+	char topic[256], uid[128];
+	struct json_object *o;
+
+	snprintf(topic, sizeof topic, "homeassistant/sensor/navixy_3435108/%s/config", object);
+	snprintf(uid, sizeof uid, "navixy_3435108_%s", object);
+	o = find(m, topic);
+	assert_non_null(o);
+	check_common(o, uid);
+	assert_string_equal(str(o, "state_topic"), state_topic);
+	if (device_class)
+		assert_string_equal(str(o, "device_class"), device_class);
+	else
+		assert_false(has(o, "device_class"));
+	if (state_class)
+		assert_string_equal(str(o, "state_class"), state_class);
+	else
+		assert_false(has(o, "state_class"));
+	if (unit)
+		assert_string_equal(str(o, "unit_of_measurement"), unit);
+	else
+		assert_false(has(o, "unit_of_measurement"));
+	assert_non_null(strstr(str(o, "value_template"), template_part));
+	json_object_put(o);
+}
+
+static void device_tracker_config(void **state)
+{
+	(void)state;
+	struct ha_config c = config();
+	struct n2m_tracker_view t = view();
+	struct ha_messages m = { NULL, 0, 0 };
+	struct json_object *o, *name;
+
+	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
+	o = find(&m, "homeassistant/device_tracker/navixy_3435108/location/config");
+	check_common(o, "navixy_3435108_location");
+	assert_string_equal(str(o, "json_attributes_topic"), "navixy/tracker/3435108/location");
+	assert_string_equal(str(o, "source_type"), "gps");
+	assert_false(has(o, "state_topic"));
+	/* name null: the entity is named after its device. */
+	assert_true(json_object_object_get_ex(o, "name", &name));
+	assert_null(name);
+	json_object_put(o);
+	ha_messages_free(&m);
+}
+
+static void fixed_sensors(void **state)
+{
+	(void)state;
+	struct ha_config c = config();
+	struct n2m_tracker_view t = view();
+	struct ha_messages m = { NULL, 0, 0 };
+	const char *loc = "navixy/tracker/3435108/location", *st = "navixy/tracker/3435108/state";
+
+	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
+	check_sensor(&m, "speed", loc, "speed", "measurement", "km/h", "value_json.speed");
+	check_sensor(&m, "heading", loc, NULL, "measurement", "°", "value_json.heading");
+	check_sensor(&m, "altitude", loc, "distance", "measurement", "m", "value_json.altitude");
+	check_sensor(&m, "gps_accuracy", loc, "distance", "measurement", "m", "value_json.gps_accuracy");
+	check_sensor(&m, "battery", st, "battery", "measurement", "%", "value_json.battery_level");
+	check_sensor(&m, "gsm_signal", st, NULL, "measurement", "%", "value_json.gsm.signal_level");
+	check_sensor(&m, "movement", st, "enum", NULL, NULL, "value_json.movement_status");
+	check_sensor(&m, "connection", st, "enum", NULL, NULL, "value_json.connection_status");
+
+	struct json_object *o = find(&m, "homeassistant/sensor/navixy_3435108/movement/config"), *opts;
+	assert_true(json_object_object_get_ex(o, "options", &opts));
+	assert_int_equal(json_object_array_length(opts), 3);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(opts, 2)), "parked");
+	json_object_put(o);
+	o = find(&m, "homeassistant/sensor/navixy_3435108/connection/config");
+	assert_string_equal(str(o, "entity_category"), "diagnostic");
+	json_object_put(o);
+
+	o = find(&m, "homeassistant/binary_sensor/navixy_3435108/ignition/config");
+	check_common(o, "navixy_3435108_ignition");
+	assert_string_equal(str(o, "state_topic"), st);
+	/* Renders HA's default payload_on/off, or None (unknown) when absent. */
+	assert_non_null(strstr(str(o, "value_template"), "'ON' if value_json.ignition else 'OFF'"));
+	assert_non_null(strstr(str(o, "value_template"), "none if value_json.ignition is not boolean"));
+	json_object_put(o);
+	ha_messages_free(&m);
+}
+
+static void readings_sensors(void **state)
+{
+	(void)state;
+	struct ha_config c = config();
+	struct n2m_tracker_view t = view();
+	struct ha_messages m = { NULL, 0, 0 };
+	const char *rd = "navixy/tracker/3435108/readings";
+
+	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
+	check_sensor(&m, "input_4628240", rd, "voltage", "measurement", "V",
+		     "value_json.inputs | selectattr('sensor_id', 'eq', 4628240)");
+	check_sensor(&m, "input_7", rd, "volume_storage", "measurement", "L", "sensor_id', 'eq', 7)");
+	check_sensor(&m, "input_8", rd, "temperature", "measurement", "°C", "sensor_id', 'eq', 8)");
+	check_sensor(&m, "input_9", rd, NULL, "measurement", "bar", "sensor_id', 'eq', 9)");
+	check_sensor(&m, "virtual_11", rd, NULL, NULL, NULL, "value_json.virtual_sensors");
+	check_sensor(&m, "counter_odometer", rd, "distance", "total_increasing", "km",
+		     "selectattr('type', 'eq', 'odometer')");
+	check_sensor(&m, "counter_engine_hours", rd, "duration", "total_increasing", "h",
+		     "'engine_hours'");
+	check_sensor(&m, "state_input_status", rd, NULL, NULL, NULL,
+		     "selectattr('field', 'eq', 'input_status')");
+	struct json_object *o = find(&m, "homeassistant/sensor/navixy_3435108/input_7/config");
+	assert_string_equal(str(o, "name"), "Fuel");
+	json_object_put(o);
+	/* 1 device_tracker + 9 fixed + 8 readings; the entry without a
+	 * sensor_id and the counter type unsafe in a template are skipped. */
+	assert_int_equal(m.n, 18);
+	for (size_t i = 0; i < m.n; i++)
+		assert_null(strstr(m.items[i].topic, "bad"));
+	ha_messages_free(&m);
+
+	/* readings = false: none of them. */
+	c.readings = 0;
+	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
+	assert_int_equal(m.n, 10);
+	ha_messages_free(&m);
+}
+
+static void unlabelled_and_bad_readings(void **state)
+{
+	(void)state;
+	struct ha_config c = config();
+	struct n2m_tracker_view t = view();
+	struct ha_messages m = { NULL, 0, 0 };
+	struct json_object *o, *dev;
+
+	t.label = "";
+	t.model = "";
+	t.device_id = "";
+	t.readings_json = "{not json";
+	t.readings_len = 9;
+	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
+	assert_int_equal(m.n, 10);
+	o = find(&m, "homeassistant/sensor/navixy_3435108/speed/config");
+	assert_true(json_object_object_get_ex(o, "device", &dev));
+	assert_string_equal(str(dev, "name"), "Navixy tracker 3435108");
+	assert_false(has(dev, "model"));
+	assert_false(has(dev, "serial_number"));
+	json_object_put(o);
+	ha_messages_free(&m);
+}
+
+static void bridge_device(void **state)
+{
+	(void)state;
+	struct ha_config c = config();
+	struct ha_messages m = { NULL, 0, 0 };
+	struct json_object *o, *dev;
+
+	c.base_topic = "fleet/eu";
+	assert_int_equal(ha_render_bridge(&c, &m), 0);
+	assert_int_equal(m.n, 1);
+	o = find(&m, "homeassistant/binary_sensor/navixy2mqtt_fleet_eu/connection/config");
+	assert_string_equal(str(o, "state_topic"), "fleet/eu/bridge/state");
+	assert_string_equal(str(o, "payload_on"), "online");
+	assert_string_equal(str(o, "payload_off"), "offline");
+	assert_string_equal(str(o, "device_class"), "connectivity");
+	assert_string_equal(str(o, "unique_id"), "navixy2mqtt_fleet_eu_connection");
+	assert_true(json_object_object_get_ex(o, "device", &dev));
+	assert_string_equal(str(dev, "sw_version"), "1.2.3");
+	json_object_put(o);
+	ha_messages_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(device_tracker_config),
+		cmocka_unit_test(fixed_sensors),
+		cmocka_unit_test(readings_sensors),
+		cmocka_unit_test(unlabelled_and_bad_readings),
+		cmocka_unit_test(bridge_device),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
