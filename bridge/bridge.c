@@ -106,6 +106,7 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 	b->started = time(NULL);
 	n2m_log_open(&b->log, b->cfg.log.level, b->cfg.log.syslog, "navixy2mqtt");
 	n2m_pub_list_init(&b->pubs);
+	n2m_event_queue_init(&b->events, N2M_EVENT_QUEUE_MAX_ITEMS, N2M_EVENT_QUEUE_MAX_BYTES);
 	if (init_parts(b, err, errlen) != 0)
 		return -1;
 	return bridge_control_init(b, err, errlen);
@@ -145,6 +146,7 @@ static void shutdown_cleanly(struct bridge *b)
 	     waited += 20)
 		lws_service(b->lws, 20);
 	n2m_mqtt_stop(&b->mqtt, SHUTDOWN_WAIT_MS);
+	bridge_log_counters(b);
 	n2m_log(&b->log, N2M_LOG_INFO, "bridge.stopped", "frames_in=%llu publishes=%llu",
 		(unsigned long long)b->counters.frames_in, (unsigned long long)b->counters.publishes);
 }
@@ -275,6 +277,7 @@ void bridge_free(struct bridge *b)
 	n2m_tracker_table_free(&b->trackers);
 	n2m_sub_set_free(&b->desired);
 	n2m_pub_list_free(&b->pubs);
+	n2m_event_queue_free(&b->events);
 	free(b->last_upstream_payload);
 	memset(b->hash, 0, sizeof b->hash);
 	n2m_config_free(&b->cfg);

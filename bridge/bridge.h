@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "event_queue.h"
 #include "log.h"
 #include "mapping.h"
 #include "mqtt_client.h"
@@ -78,6 +79,8 @@ struct bridge {
 
 	char *last_upstream_payload; /* dedupe of bridge/upstream */
 	struct n2m_pub_list pubs;    /* scratch list, reused */
+	struct n2m_event_queue events; /* events held while the broker is away (event_queue.h) */
+	int event_drop_logged;       /* the queue's first drop this outage was logged */
 	size_t resync_cursor;        /* next tracker to republish after a reconnect */
 	int resync_active;
 	time_t next_stale_check;

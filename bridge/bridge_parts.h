@@ -33,6 +33,15 @@ void bridge_start_resync(struct bridge *b);
 /* Location stale flags that flipped since the last check. */
 void bridge_refresh_stale(struct bridge *b);
 void bridge_mqtt_connected(void *ctx);
+
+/* bridge_events.c: the outage queue. Copies one publication into it
+ * (pinned: a clear, dropped last); logs the first drop of an outage. */
+void bridge_queue_event(struct bridge *b, const char *topic, const char *payload, size_t len,
+			int qos, int retain, int pinned);
+/* After a connect: sends the queued events in order until done or offline. */
+void bridge_flush_events(struct bridge *b);
+/* One log line with every counter (at stop; tests and operators read it). */
+void bridge_log_counters(struct bridge *b);
 void bridge_mqtt_disconnected(void *ctx, const char *reason);
 void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg);
 

@@ -49,9 +49,13 @@ void bridge_publish_pending(struct bridge *b)
 			if (tr)
 				n2m_publication_confirm(tr, p);
 		} else if (rc == N2M_MQTT_OFFLINE) {
-			/* The tracker's class stays dirty; n2m_map_dirty or the
-			 * resync after the reconnect sends it. */
+			/* Snapshots stay dirty in the tracker table and the resync
+			 * after the reconnect sends the latest. Events and clears
+			 * cannot be rendered again: they wait in the queue. */
 			b->counters.publish_deferred++;
+			if (p->clearing || p->cls == N2M_CLASS_LIFECYCLE)
+				bridge_queue_event(b, p->topic, p->payload, p->payload_len, p->qos,
+						   p->retain, p->clearing);
 		} else {
 			b->counters.publish_failures++;
 		}
@@ -60,15 +64,21 @@ void bridge_publish_pending(struct bridge *b)
 	n2m_pub_list_clear(&b->pubs);
 }
 
+/* With queue set, a publication the broker cannot take now waits in the
+ * event queue (bridge/event); otherwise the connect republishes it. */
 static void publish_bridge_topic(struct bridge *b, const char *name, const char *payload,
-				 size_t len, int qos, int retain)
+				 size_t len, int qos, int retain, int queue)
 {
 	char topic[512];
 
 	if (n2m_topic_bridge(topic, sizeof topic, b->cfg.mqtt.base_topic, name) < 0)
 		return;
-	if (n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos, retain) == N2M_MQTT_OK)
+	enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos,
+							   retain);
+	if (rc == N2M_MQTT_OK)
 		b->counters.publishes++;
+	else if (rc == N2M_MQTT_OFFLINE && queue)
+		bridge_queue_event(b, topic, payload, len, qos, retain, 0);
 	else if (n2m_mqtt_is_online(&b->mqtt))
 		b->counters.publish_failures++;
 }
@@ -90,7 +100,7 @@ void bridge_publish_upstream_state(struct bridge *b, int force)
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	int unchanged = b->last_upstream_payload && strcmp(b->last_upstream_payload, text) == 0;
 	if ((force || !unchanged) && n2m_mqtt_is_online(&b->mqtt)) {
-		publish_bridge_topic(b, "upstream", text, strlen(text), 1, 1);
+		publish_bridge_topic(b, "upstream", text, strlen(text), 1, 1, 0);
 		free(b->last_upstream_payload);
 		b->last_upstream_payload = strdup(text);
 	}
@@ -110,7 +120,7 @@ void bridge_publish_info(struct bridge *b)
 	json_object_object_add(o, "subscriptions", n2m_sub_set_to_json(&b->desired));
 	json_object_object_add(o, "config", n2m_config_summary_json(&b->cfg));
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	publish_bridge_topic(b, "info", text, strlen(text), 1, 1);
+	publish_bridge_topic(b, "info", text, strlen(text), 1, 1, 0);
 	json_object_put(o);
 }
 
@@ -126,7 +136,7 @@ void bridge_publish_event(struct bridge *b, const char *event, struct json_objec
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "time", json_object_new_string(now));
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	publish_bridge_topic(b, "event", text, strlen(text), opt->qos, opt->retain);
+	publish_bridge_topic(b, "event", text, strlen(text), opt->qos, opt->retain, 1);
 	json_object_put(o);
 }
 
@@ -186,6 +196,9 @@ void bridge_mqtt_connected(void *ctx)
 
 	bridge_publish_upstream_state(b, 1);
 	bridge_publish_info(b);
+	/* Events held during the outage first, in order: a clear must reach
+	 * the broker before the resync could publish that topic again. */
+	bridge_flush_events(b);
 	/* A broker restarted without persistence lost every retained topic;
 	 * republishing the whole tree once per connect covers that case and
 	 * everything left dirty during the outage. */
