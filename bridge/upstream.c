@@ -5,6 +5,8 @@
  */
 #include "upstream.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +379,7 @@ static void connection_ended(struct n2m_upstream *up, const char *reason)
 	atmo_decoder_reset(&up->decoder);
 	up->rx_len = 0;
 	up->rx_skipping = 0;
+	up->rx_binary = 0;
 	up->handshake_done = 0;
 	up->close_requested = 0;
 	if (up->shutting_down) {
@@ -480,6 +483,13 @@ static int on_writeable(struct n2m_upstream *up, struct lws *wsi)
 
 /* ---------- receiving ---------- */
 
+/* A broken server could send nothing but bad messages: log the first ten
+ * of a kind, then one in a thousand; the counters have them all. */
+static int worth_logging(uint64_t count)
+{
+	return count <= 10 || count % 1000 == 0;
+}
+
 static void deliver_message(void *ctx, const char *msg, size_t len)
 {
 	struct n2m_upstream *up = ctx;
@@ -533,7 +543,10 @@ static void on_complete_frame(struct n2m_upstream *up, const char *frame, size_t
 	rc = atmo_decoder_feed(&up->decoder, frame, len, deliver_message, up);
 	if (rc == ATMO_DECODE_TOO_LARGE) {
 		up->counters.oversized++;
-		n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized", "max_bytes=%zu", up->max_message);
+		if (worth_logging(up->counters.oversized))
+			n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized",
+				"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
+				up->max_message, up->counters.oversized);
 	} else if (rc != ATMO_DECODE_OK) {
 		up->counters.decode_errors++;
 		n2m_log(up->log, N2M_LOG_WARN, "upstream.bad_frame", "reason=%s bytes=%zu",
@@ -550,7 +563,11 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 	up->counters.bytes_in += len;
 	if (up->handshake_done)
 		feed_watchdog(up);
-	if (!up->rx_skipping) {
+	/* Atmosphere and Navixy speak text; a binary message is nobody's
+	 * data. lws keeps the first fragment's opcode for the continuations. */
+	if (lws_frame_is_binary(wsi))
+		up->rx_binary = 1;
+	if (!up->rx_skipping && !up->rx_binary) {
 		/* Room for a length prefix on top of the largest message. */
 		if (up->rx_len + len > up->max_message + 32) {
 			up->rx_skipping = 1;
@@ -575,12 +592,27 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 	}
 	if (!last)
 		return;
+	if (up->rx_binary) {
+		up->counters.frames_in++;
+		up->counters.binary++;
+		if (worth_logging(up->counters.binary))
+			n2m_log(up->log, N2M_LOG_WARN, "upstream.binary_frame",
+				"reason=\"binary WebSocket message, expected text: skipped\" count=%" PRIu64,
+				up->counters.binary);
+		up->rx_binary = 0;
+		up->rx_skipping = 0;
+		up->rx_len = 0;
+		return;
+	}
 	if (up->rx_skipping) {
 		up->counters.frames_in++;
 		up->counters.oversized++;
 		/* A length-prefixed stream lost its place: start clean. */
 		atmo_decoder_reset(&up->decoder);
-		n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized", "max_bytes=%zu", up->max_message);
+		if (worth_logging(up->counters.oversized))
+			n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized",
+				"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
+				up->max_message, up->counters.oversized);
 		up->rx_skipping = 0;
 		return;
 	}

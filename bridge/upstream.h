@@ -71,6 +71,7 @@ struct n2m_upstream_counters {
 	uint64_t heartbeats_out;
 	uint64_t oversized;        /* messages above navixy.max_frame_bytes, skipped */
 	uint64_t decode_errors;    /* bad length prefixes */
+	uint64_t binary;           /* binary WebSocket messages, skipped (Atmosphere is text) */
 	uint64_t connects;         /* handshakes completed */
 	uint64_t reconnects;       /* attempts after the first */
 	uint64_t failures;         /* attempts or connections that failed */
@@ -112,6 +113,7 @@ struct n2m_upstream {
 	char *rx;                   /* the WebSocket message being reassembled */
 	size_t rx_len, rx_cap;
 	int rx_skipping;            /* the current message is oversized */
+	int rx_binary;              /* the current message is binary: skipped */
 
 	struct n2m_upstream_msg *out_head, *out_tail;
 
