@@ -316,6 +316,21 @@ int bridge_control_init(struct bridge *b, char *err, size_t errlen)
 	return 0;
 }
 
+void bridge_control_save(struct bridge *b)
+{
+	const char *path = b->cfg.control.state_file;
+	char err[512];
+
+	if (!b->control || !path[0])
+		return;
+	if (n2m_state_file_save(path, &b->desired, err, sizeof err) == 0) {
+		n2m_log(&b->log, N2M_LOG_INFO, "control.state_saved", "path=%s", path);
+		return;
+	}
+	b->control->counters.state_file_errors++;
+	n2m_log(&b->log, N2M_LOG_ERROR, "control.state_save_failed", "error=\"%s\"", err);
+}
+
 void bridge_control_free(struct bridge *b)
 {
 	struct n2m_control *c = b->control;

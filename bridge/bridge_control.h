@@ -12,6 +12,7 @@
  *   MQTT message         -> bridge_control_message
  *   upstream response    -> bridge_control_upstream_response
  *   upstream error frame -> bridge_control_upstream_error
+ *   SIGHUP, new config subscriptions -> bridge_control_save
  *   bridge_free          -> bridge_control_free (before the lws context goes)
  */
 #ifndef N2M_BRIDGE_CONTROL_H
@@ -30,7 +31,12 @@ struct nvx_error;
  * Returns 0, or -1 with err (no memory). */
 int bridge_control_init(struct bridge *b, char *err, size_t errlen);
 
-/* Answers outstanding requests are dropped; safe when init never ran. */
+/* The desired set was replaced outside the control plane (SIGHUP with
+ * changed config subscriptions): saves it to control.state_file so a
+ * restart keeps it. */
+void bridge_control_save(struct bridge *b);
+
+/* Requests still waiting for Navixy are dropped; safe when init never ran. */
 void bridge_control_free(struct bridge *b);
 
 /* Handles msg if it is a control request and returns 1; 0 otherwise. */
