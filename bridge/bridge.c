@@ -251,7 +251,12 @@ int bridge_reload(struct bridge *b)
 	b->cfg.topics = n.topics;
 	b->cfg.topics.id_mode = id_mode;
 	b->cfg.navixy.tracker_refresh_min_s = n.navixy.tracker_refresh_min_s;
-	apply_subscriptions(b, &n.subscriptions);
+	/* Only a change of the file's subscriptions applies: a SIGHUP for
+	 * another setting must not undo what the control plane changed. */
+	if (!n2m_sub_set_equal(&b->cfg.subscriptions, &n.subscriptions)) {
+		apply_subscriptions(b, &n.subscriptions);
+		bridge_control_save(b);
+	}
 	n2m_sub_set_free(&b->cfg.subscriptions);
 	n2m_sub_set_copy(&b->cfg.subscriptions, &n.subscriptions);
 	n2m_config_free(&n);
