@@ -219,3 +219,28 @@ def test_unsubscribe_keeps_retained_topics_when_configured(make_stack):
             assert f"navixy/tracker/{tid}/state" in tree
     finally:
         ctl.close()
+
+
+def test_sighup_keeps_control_changes(make_stack):
+    import signal
+    stack = make_stack()
+    path = os.path.join(stack.workdir, "state.json")
+    stack.bridge.stop()
+    stack.bridge.settings["control"] = {"state_file": path}
+    stack.bridge.start()
+    sub = stack.subscribe()
+    ids = wait_connected(stack, sub)
+    ctl = Control(stack.broker.port)
+    try:
+        only(ctl, [("subscribe", {"type": "state", "trackers": [ids[0]]})])
+        wanted = ctl.call("list")["data"]["subscriptions"]
+        # A reload for another setting (the config's subscriptions unchanged).
+        stack.bridge.settings["log"] = {"level": "info"}
+        stack.bridge.write_config()
+        stack.bridge.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: "event=config.reloaded" in stack.bridge.log(), 10, what="the reload")
+        assert ctl.call("list")["data"]["subscriptions"] == wanted
+        with open(path) as f:
+            assert json.load(f)["subscriptions"] == wanted
+    finally:
+        ctl.close()
