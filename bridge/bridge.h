@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bridge_health.h"
 #include "config.h"
 #include "event_queue.h"
 #include "log.h"
@@ -90,6 +91,7 @@ struct bridge {
 	uint64_t parse_errors_logged;
 
 	struct n2m_bridge_counters counters;
+	struct n2m_bridge_health health; /* health topic, /metrics, systemd (bridge_health.c) */
 };
 
 /* Takes ownership of *cfg (left zeroed). Creates the lws context and every
