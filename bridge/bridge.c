@@ -107,7 +107,7 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 	n2m_log_open(&b->log, b->cfg.log.level, b->cfg.log.syslog, "navixy2mqtt");
 	n2m_pub_list_init(&b->pubs);
 	n2m_event_queue_init(&b->events, N2M_EVENT_QUEUE_MAX_ITEMS, N2M_EVENT_QUEUE_MAX_BYTES);
-	if (init_parts(b, err, errlen) != 0)
+	if (init_parts(b, err, errlen) != 0 || bridge_health_init(b, err, errlen) != 0)
 		return -1;
 	return bridge_control_init(b, err, errlen);
 }
@@ -130,6 +130,7 @@ static void shutdown_cleanly(struct bridge *b)
 	char *unsub = NULL;
 
 	n2m_log(&b->log, N2M_LOG_INFO, "bridge.stopping", "uptime_s=%ld", (long)(time(NULL) - b->started));
+	bridge_health_stop(b);
 	lws_sul_cancel(&b->sul_tick);
 	lws_sul_cancel(&b->sul_resync);
 	if (n2m_upstream_is_connected(&b->upstream))
@@ -161,6 +162,7 @@ int bridge_run(struct bridge *b)
 	}
 	n2m_upstream_start(&b->upstream);
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
+	bridge_health_start(b);
 	while (!b->signals->stop) {
 		if (lws_service(b->lws, 0) < 0)
 			break;
@@ -268,6 +270,7 @@ int bridge_reload(struct bridge *b)
 
 void bridge_free(struct bridge *b)
 {
+	bridge_health_free(b);
 	bridge_control_free(b);
 	bridge_plugins_free(b);
 	n2m_mqtt_free(&b->mqtt);
