@@ -294,6 +294,18 @@ static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 	}
 }
 
+/* Items for trackers not in tracker/list: counted, and logged like parse
+ * errors (first ten, then one in a thousand) with the reason. */
+static void count_unknown(struct bridge *b, const char *what, int64_t id)
+{
+	b->counters.unknown_sources++;
+	if (b->counters.unknown_sources <= 10 || b->counters.unknown_sources % 1000 == 0)
+		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_tracker",
+			"%s=%" PRId64 " count=%" PRIu64 " reason=\"not in tracker/list, even after a"
+			" refresh (at most every %d s): skipped\"",
+			what, id, b->counters.unknown_sources, b->cfg.navixy.tracker_refresh_min_s);
+}
+
 static struct n2m_tracker *tracker_for_source(struct bridge *b, int64_t source_id)
 {
 	struct n2m_tracker *tr = n2m_tracker_find_source(&b->trackers, source_id);
@@ -303,7 +315,7 @@ static struct n2m_tracker *tracker_for_source(struct bridge *b, int64_t source_i
 		tr = n2m_tracker_find_source(&b->trackers, source_id);
 	}
 	if (!tr)
-		b->counters.unknown_sources++;
+		count_unknown(b, "source_id", source_id);
 	return tr;
 }
 
@@ -316,7 +328,7 @@ static struct n2m_tracker *tracker_for_id(struct bridge *b, int64_t tracker_id)
 		tr = n2m_tracker_find(&b->trackers, tracker_id);
 	}
 	if (!tr)
-		b->counters.unknown_sources++;
+		count_unknown(b, "tracker_id", tracker_id);
 	return tr;
 }
 
@@ -440,8 +452,12 @@ static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
 		break;
 	default:
 		b->counters.unknown_frames++;
-		n2m_log(&b->log, N2M_LOG_DEBUG, "upstream.unknown_event", "event=%s",
-			f->event_name ? f->event_name : "");
+		/* A newer server may add events: not an error, but worth one
+		 * line (first ten, then one in a thousand). */
+		if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
+			n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_event",
+				"event=\"%.64s\" count=%" PRIu64 " reason=\"event type not known: skipped\"",
+				f->event_name ? f->event_name : "", b->counters.unknown_frames);
 		break;
 	}
 }
@@ -475,6 +491,10 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 		break;
 	default:
 		b->counters.unknown_frames++;
+		if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
+			n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_frame",
+				"count=%" PRIu64 " reason=\"frame type not known: skipped\"",
+				b->counters.unknown_frames);
 		break;
 	}
 	nvx_frame_free(&f);
