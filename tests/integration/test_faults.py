@@ -1,0 +1,183 @@
+"""Upstream faults from the simulator's admin endpoint (issue 6): each one
+is handled, logged with a reason, counted (the bridge.counters line at
+stop), and the bridge carries on. Checked from a real MQTT subscriber:
+every tracker's retained topics still hold its latest state (nothing
+accepted was lost) and a fresh change still arrives (recovered)."""
+import json
+import time
+
+import pytest
+
+from conftest import retained_tree, upstream_state, wait_connected, wait_until
+from faultlib import counters, log_events
+
+
+def assert_all_current(stack, ids, timeout=15):
+    """Every tracker's retained location is the simulator's current one."""
+    def current():
+        tree = retained_tree(stack.broker.port, settle=0.4)
+        for tid in ids:
+            want = stack.sim.tracker(tid)["state"]["gps"]["location"]
+            loc = tree.get(f"navixy/tracker/{tid}/location")
+            if not loc or json.loads(loc)["latitude"] != pytest.approx(want["lat"]):
+                return False
+        return True
+    wait_until(current, timeout, interval=0.5, what="every tracker's latest location retained")
+
+
+def assert_recovered(stack, sub, tid):
+    before = sub.latest(f"navixy/tracker/{tid}/location")
+    stack.sim.admin(f"tick?id={tid}&n=2")
+    wait_until(lambda: sub.latest(f"navixy/tracker/{tid}/location") != before, 10,
+               what="a fresh update after the fault")
+
+
+def stop_and_count(stack):
+    assert stack.bridge.stop() == 0, "the bridge did not exit cleanly"
+    return counters(stack.bridge.log())
+
+
+def inject(stack, body, kind="text"):
+    data = body if isinstance(body, bytes) else body.encode()
+    answer = stack.sim.admin(f"inject?kind={kind}", body=data)
+    assert answer.get("ok") and answer.get("sockets", 0) >= 1, answer
+
+
+@pytest.fixture
+def stack_up(make_stack):
+    def make(**kw):
+        stack = make_stack(**kw)
+        sub = stack.subscribe()
+        ids = wait_connected(stack, sub)
+        return stack, sub, ids
+    return make
+
+
+def test_malformed_json_is_counted_and_skipped(stack_up):
+    stack, sub, ids = stack_up()
+    for body in ('{"type":"event","event":"state_batch","data":[', "not json at all",
+                 '{"type":"event","event":"state_batch","data":[{"source_id":"x"}]}', "[]", '"'):
+        inject(stack, body)
+    stack.sim.admin(f"tick?id={ids[0]}&n=1")
+    assert_recovered(stack, sub, ids[1])
+    assert_all_current(stack, ids)
+    log = stack.bridge.log()
+    assert log_events(log, "upstream.parse_error"), "no parse_error line"
+    assert all("error=" in l for l in log_events(log, "upstream.parse_error"))
+    c = stop_and_count(stack)
+    assert c["parse_errors"] + c["bad_items"] >= 4
+
+
+def test_oversized_frame_is_counted_and_skipped(stack_up):
+    stack, sub, ids = stack_up(navixy={"max_frame_bytes": 65536})
+    pad = "x" * 200_000  # sent as 64 KiB WebSocket fragments
+    inject(stack, '{"type":"event","event":"state_batch","data":[],"pad":"' + pad + '"}')
+    inject(stack, '{"type":"event","event":"state_batch","data":[],"pad":"' + pad[:70_000] + '"}')
+    assert_recovered(stack, sub, ids[0])
+    assert_all_current(stack, ids)
+    lines = log_events(stack.bridge.log(), "upstream.oversized")
+    assert len(lines) == 2 and all("max_frame_bytes" in l for l in lines), lines
+    c = stop_and_count(stack)
+    assert c["upstream_oversized"] == 2
+    assert c["parse_errors"] == 0
+
+
+def test_binary_frame_is_counted_and_skipped(stack_up):
+    stack, sub, ids = stack_up()
+    inject(stack, b'{"type":"event","event":"state_batch","data":[]}', kind="binary")
+    inject(stack, bytes(range(256)) * 4, kind="binary")
+    assert_recovered(stack, sub, ids[0])
+    assert_all_current(stack, ids)
+    assert len(log_events(stack.bridge.log(), "upstream.binary_frame")) == 2
+    c = stop_and_count(stack)
+    assert c["upstream_binary"] == 2
+
+
+def test_prefixed_frame_without_negotiation_is_accepted(stack_up):
+    # Observed servers send "N|{...}" unasked: the bridge reads through the prefix.
+    stack, sub, ids = stack_up()
+    inject(stack, '{"type":"event","event":"teleport","data":{}}', kind="prefixed")
+    assert_recovered(stack, sub, ids[0])
+    assert_all_current(stack, ids)
+    c = stop_and_count(stack)
+    assert c["parse_errors"] == 0 and c["unknown_frames"] == 1
+
+
+def test_unknown_event_type_is_counted_and_skipped(stack_up):
+    stack, sub, ids = stack_up()
+    inject(stack, '{"type":"event","event":"teleport","data":{"tracker_id":1}}')
+    inject(stack, '{"type":"mystery","data":{}}')
+    assert_recovered(stack, sub, ids[0])
+    assert_all_current(stack, ids)
+    log = stack.bridge.log()
+    assert any("teleport" in l and "reason=" in l for l in log_events(log, "upstream.unknown_event"))
+    c = stop_and_count(stack)
+    assert c["unknown_frames"] == 2
+
+
+def test_unknown_source_refreshes_the_tracker_list(stack_up):
+    stack, sub, ids = stack_up()  # tracker_refresh_min_s = 0
+    added = stack.sim.admin("add?label=Newcomer")
+    assert added["ok"]
+    new_id = added["id"]
+    stack.sim.admin(f"tick?id={new_id}&n=1")
+    sub.wait_for(f"navixy/tracker/{new_id}/state", timeout=10)
+    sub.wait_for(f"navixy/tracker/{new_id}/location", timeout=10)
+    assert_all_current(stack, ids + [new_id])
+    c = stop_and_count(stack)
+    assert c["tracker_list_calls"] >= 2
+
+
+def test_unknown_source_refresh_is_rate_limited(stack_up):
+    stack, sub, ids = stack_up(navixy={"tracker_refresh_min_s": 3600})
+    new_ids = [stack.sim.admin(f"add?label=N{i}")["id"] for i in range(3)]
+    for tid in new_ids:
+        stack.sim.admin(f"tick?id={tid}&n=3")
+    assert_recovered(stack, sub, ids[0])
+    time.sleep(1)
+    tree = retained_tree(stack.broker.port)
+    assert not any(f"/{tid}/" in t for t in tree for tid in new_ids)
+    lines = log_events(stack.bridge.log(), "upstream.unknown_tracker")
+    assert lines and "reason=" in lines[0]
+    c = stop_and_count(stack)
+    assert c["tracker_list_calls"] == 1  # the one before connecting
+    assert c["unknown_sources"] >= 3
+
+
+def test_drop_stall_and_logout_lose_nothing(stack_up):
+    stack, sub, ids = stack_up()
+    for fault in ("drop", "stall", "logout"):
+        if fault == "stall":
+            stack.sim.admin("stall?ms=6500")  # past liveness_s = 5
+        else:
+            stack.sim.admin(fault)
+        # Changes made while the link is down or dead reach the broker after.
+        stack.sim.admin(f"tick?id={ids[0]}&n=2")
+        wait_until(lambda: upstream_state(sub) != "connected", 12, what=f"{fault} noticed")
+        wait_until(lambda: upstream_state(sub) == "connected", 15, what=f"recovery after {fault}")
+        assert_all_current(stack, ids)
+        assert_recovered(stack, sub, ids[1])
+    log = stack.bridge.log()
+    assert "upstream.silent" in log and "upstream.logout" in log
+    c = stop_and_count(stack)
+    assert c["upstream_connects"] >= 4 and c["logouts"] == 1
+
+
+def test_block_unblock_remove(stack_up):
+    stack, sub, ids = stack_up()
+    a, gone = ids[0], ids[1]
+    since = time.monotonic()
+    stack.sim.admin(f"block?id={a}")
+    sub.wait_for(f"navixy/tracker/{a}/availability", lambda p: p == b"offline", since=since)
+    stack.sim.admin(f"unblock?id={a}")
+    sub.wait_for(f"navixy/tracker/{a}/lifecycle", lambda p: b"unblock" in p, since=since)
+    stack.sim.admin(f"remove?id={gone}")
+    sub.wait_for("navixy/bridge/event", lambda p: b"corrupt" in p, since=since)
+    wait_until(lambda: not any(t.startswith(f"navixy/tracker/{gone}/")
+                               for t in retained_tree(stack.broker.port, settle=0.4)),
+               10, interval=0.5, what="the removed tracker's retained topics cleared")
+    rest = [t for t in ids if t != gone]
+    assert_recovered(stack, sub, a)
+    assert_all_current(stack, rest)
+    c = stop_and_count(stack)
+    assert c["lifecycle_events"] == 3
