@@ -331,6 +331,14 @@ void bridge_control_save(struct bridge *b)
 	n2m_log(&b->log, N2M_LOG_ERROR, "control.state_save_failed", "error=\"%s\"", err);
 }
 
+void bridge_control_stop(struct bridge *b)
+{
+	if (!b->control)
+		return;
+	lws_sul_cancel(&b->control->sul_timeout);
+	ctl_pending_answer_all(b->control);
+}
+
 void bridge_control_free(struct bridge *b)
 {
 	struct n2m_control *c = b->control;

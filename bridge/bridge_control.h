@@ -13,6 +13,7 @@
  *   upstream response    -> bridge_control_upstream_response
  *   upstream error frame -> bridge_control_upstream_error
  *   SIGHUP, new config subscriptions -> bridge_control_save
+ *   shutdown, before MQTT stops -> bridge_control_stop
  *   bridge_free          -> bridge_control_free (before the lws context goes)
  */
 #ifndef N2M_BRIDGE_CONTROL_H
@@ -35,6 +36,11 @@ int bridge_control_init(struct bridge *b, char *err, size_t errlen);
  * changed config subscriptions): saves it to control.state_file so a
  * restart keeps it. */
 void bridge_control_save(struct bridge *b);
+
+/* Shutdown, while MQTT is still up: answers every request still waiting
+ * for Navixy with "pending" (their changes are in the saved set), so each
+ * request gets its one response. */
+void bridge_control_stop(struct bridge *b);
 
 /* Requests still waiting for Navixy are dropped; safe when init never ran. */
 void bridge_control_free(struct bridge *b);

@@ -71,6 +71,8 @@ int64_t ctl_now_ms(void);
 void ctl_subscription_request(struct bridge *b, struct ctl_reply *reply,
 			      const struct n2m_ctl_request *req);
 void ctl_pending_free_all(struct n2m_control *c);
+/* Answers every waiting request "pending" (shutdown). */
+void ctl_pending_answer_all(struct n2m_control *c);
 
 /* bridge_control_health.c: every counter (bridge, upstream, MQTT, control). */
 struct json_object *ctl_health_json(const struct bridge *b);

@@ -210,6 +210,15 @@ static void on_timeout(lws_sorted_usec_list_t *sul)
 	schedule_timeout(c);
 }
 
+void ctl_pending_answer_all(struct n2m_control *c)
+{
+	while (c->head) {
+		struct ctl_pending *p = c->head;
+		unlink_pending(c, p, NULL);
+		complete(c->b, p, NULL);
+	}
+}
+
 /* ---------- Navixy's responses ---------- */
 
 static int covers_request(const struct ctl_pending *p, const struct nvx_sub_result *res)
