@@ -131,6 +131,7 @@ static void shutdown_cleanly(struct bridge *b)
 
 	n2m_log(&b->log, N2M_LOG_INFO, "bridge.stopping", "uptime_s=%ld", (long)(time(NULL) - b->started));
 	bridge_health_stop(b);
+	bridge_control_stop(b);
 	lws_sul_cancel(&b->sul_tick);
 	lws_sul_cancel(&b->sul_resync);
 	if (n2m_upstream_is_connected(&b->upstream))
