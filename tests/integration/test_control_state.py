@@ -244,3 +244,23 @@ def test_sighup_keeps_control_changes(make_stack):
             assert json.load(f)["subscriptions"] == wanted
     finally:
         ctl.close()
+
+
+def test_shutdown_answers_waiting_requests(make_stack):
+    stack = make_stack()
+    sub = stack.subscribe()
+    ids = wait_connected(stack, sub)
+    ctl = Control(stack.broker.port)
+    try:
+        stack.sim.admin("stall?ms=0")
+        ctl.publish("subscribe", {"type": "state", "trackers": [ids[0]], "transaction": "late"})
+        time.sleep(0.5)  # the request waits for Navixy (3 s timeout)
+        assert ctl.responses("subscribe") == []
+        assert stack.bridge.stop() == 0
+        r = ctl.wait_response("subscribe", lambda r: r["transaction"] == "late", timeout=5)
+        assert r["status"] == "ok" and r["data"]["pending"] is True
+        time.sleep(0.3)
+        assert len(ctl.responses("subscribe")) == 1
+        stack.sim.admin("resume")
+    finally:
+        ctl.close()
