@@ -74,7 +74,7 @@ void ctl_pending_free_all(struct n2m_control *c);
 /* Answers every waiting request "pending" (shutdown). */
 void ctl_pending_answer_all(struct n2m_control *c);
 
-/* bridge_control_health.c: every counter (bridge, upstream, MQTT, control). */
-struct json_object *ctl_health_json(const struct bridge *b);
+/* bridge_control_health.c: the bridge/health report plus the control counters. */
+struct json_object *ctl_health_json(struct bridge *b);
 
 #endif
