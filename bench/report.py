@@ -48,12 +48,13 @@ def print_report(res):
     sweep = res.get("sweep", [])
     if sweep:
         print(f"  {'trackers':>9} {'RSS start':>10} {'RSS snap':>10} {'B/tracker':>10} "
-              f"{'snapshot s':>10} {'cpu/upd us':>10} {'updates/s':>9}")
+              f"{'snapshot s':>10} {'cpu/upd us':>10} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7}")
         for s in sweep:
             print(f"  {s['trackers']:>9} {s['rss_start_kib'] / 1024:>9.1f}M "
                   f"{s['rss_snapshot_kib'] / 1024:>9.1f}M {s['bytes_per_tracker']:>10.0f} "
                   f"{s['snapshot_s']:>10.1f} {_f(s['cpu_per_update_us']):>10} "
-                  f"{s['updates_s']:>9.0f}")
+                  f"{s['updates_s']:>9.0f} {s['latency']['p50_us'] / 1000:>7.2f} "
+                  f"{s['latency']['p99_us'] / 1000:>7.2f}")
 
     cpu_limit = _ratio(b["cpu_per_update_us"], lp["cpu_per_update_us"])
     cpu_peer = _ratio(b["cpu_per_update_us"], peer.get("cpu_per_update_us"))
