@@ -169,6 +169,10 @@ int main(int argc, char **argv)
 		if (lws_service(s->ctx, 0) < 0)
 			break;
 
+	/* a second SIGTERM during shutdown (e.g. while LeakSanitizer runs its
+	 * exit-time ptrace pass in sanitizer builds) must not disturb it */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	sim_log(s, LOG_INFO, "stopping");
 	lws_context_destroy(s->ctx);
 	fleet_free(&s->fleet);
