@@ -1,0 +1,148 @@
+"""Process faults (issue 6): SIGTERM under heavy load exits cleanly with
+`offline` published; the persisted state file (control.state_file)
+survives kill -9 at any moment while control requests keep changing the
+desired set: it always parses, and the bridge always starts from it.
+(SIGTERM during an MQTT outage: test_outage.py.)"""
+import json
+import os
+import random
+import signal
+import threading
+import time
+
+from conftest import retained_tree, wait_until
+from control_client import Control
+from faultlib import bridge_pid, counters, rss_kib
+
+
+def test_sigterm_under_heavy_load(make_stack):
+    stack = make_stack(sim_args=["--trackers", "3000", "--load", "30000"])
+    sub = stack.subscribe("navixy/bridge/#")
+    sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15)
+    wait_until(lambda: stack.bridge.log().count("upstream.subscribed") >= 2, 15, what="subscribed")
+    time.sleep(4)
+    start = time.monotonic()
+    rc = stack.bridge.stop(signal.SIGTERM)
+    assert rc == 0
+    assert time.monotonic() - start < 8
+    assert retained_tree(stack.broker.port, "navixy/bridge/state")["navixy/bridge/state"] == b"offline"
+    log = stack.bridge.log()
+    assert "offline_published=yes" in log and "action=unsubscribe" in log
+    assert counters(log)["state_updates"] > 3000
+
+
+def per_state_subscription(bridge, n_trackers):
+    """Subscribe to `state` (one frame per change, no server coalescing);
+    Navixy's state type takes ids only (the simulator's start at 100001)."""
+    write = bridge.write_config
+
+    def write_with_subscriptions():
+        write()
+        with open(bridge.conf_path, "a") as f:
+            ids = ", ".join(str(100001 + i) for i in range(n_trackers))
+            f.write(f'subscriptions = ( {{ type = "state"; trackers = [ {ids} ]; }} );\n')
+    bridge.write_config = write_with_subscriptions
+
+
+def test_burst_of_100000_updates_stays_bounded(make_stack):
+    # 100,000 state frames as fast as the simulator sends them (one per
+    # change), while a slow subscriber reads every location.
+    stack = make_stack(start_bridge=False, sim_args=["--trackers", "1000"])
+    per_state_subscription(stack.bridge, 1000)
+    stack.bridge.start()
+    pid = bridge_pid(stack.bridge)
+    slow = stack.subscribe("navixy/tracker/+/location")
+    slow.client.on_message = lambda *a: time.sleep(0.0005)
+    wait_until(lambda: "action=subscribe type=state " in stack.bridge.log(), 15, what="subscribed")
+    time.sleep(1)
+    base = rss_kib(pid)
+    sent0 = stack.sim.admin("stats", "GET")["frames_sent"]
+    stack.sim.admin("rate?value=25000")
+    samples = []
+    deadline = time.monotonic() + 30
+    while (stack.sim.admin("stats", "GET")["frames_sent"] - sent0 < 101000
+           and time.monotonic() < deadline):
+        time.sleep(1)
+        samples.append(rss_kib(pid))
+    stack.sim.admin("rate?value=0")
+    time.sleep(1)
+    samples.append(rss_kib(pid))
+    assert max(samples) - base < 16 * 1024, (base, samples)
+    assert samples[-1] - samples[1] < 4 * 1024, (base, samples)
+    assert stack.bridge.stop() == 0
+    c = counters(stack.bridge.log())
+    assert c["state_updates"] >= 100000, c["state_updates"]
+    assert c["upstream_oversized"] == 0
+
+
+def test_snapshot_of_20000_trackers_stays_bounded(make_stack):
+    # The first state_batch carries every tracker in one message: it must
+    # fit navixy.max_frame_bytes (about 1.7 KB a tracker; see docs).
+    stack = make_stack(sim_args=["--trackers", "20000"], navixy={"max_frame_bytes": 128 << 20})
+    pid = bridge_pid(stack.bridge)
+    sub = stack.subscribe("navixy/bridge/#")
+    sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15)
+    wait_until(lambda: stack.bridge.log().count("upstream.subscribed") >= 2, 30, what="snapshot")
+    time.sleep(3)
+    samples = []
+    for _ in range(4):
+        time.sleep(1)
+        samples.append(rss_kib(pid))
+    assert max(samples) - samples[0] < 4 * 1024, samples
+    assert max(samples) < 512 * 1024, samples
+    assert stack.bridge.stop() == 0
+    c = counters(stack.bridge.log())
+    assert c["state_updates"] >= 20000 and c["upstream_oversized"] == 0
+
+
+def test_state_file_survives_kill_9_at_any_moment(make_stack):
+    stack = make_stack(start_bridge=False, sim_args=["--trackers", "20"])
+    path = os.path.join(stack.workdir, "state.json")
+    stack.bridge.settings["control"] = {"state_file": path}
+    ids = [t["id"] for t in stack.sim.fleet()]
+    rnd = random.Random(6)
+    saves = 0
+    for round_ in range(12):
+        started = time.monotonic()
+        stack.bridge.start()
+        sub = stack.subscribe("navixy/bridge/state")
+        sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15, since=started)
+        ctl = Control(stack.broker.port)
+        stop = threading.Event()
+
+        def churn():
+            n = 0
+            while not stop.is_set():
+                tid = ids[n % len(ids)]
+                action = "subscribe" if (n // len(ids)) % 2 == 0 else "unsubscribe"
+                try:
+                    ctl.publish(action, {"type": "state", "trackers": [tid]}, qos=0)
+                except Exception:
+                    return
+                n += 1
+                time.sleep(0.002)
+        worker = threading.Thread(target=churn, daemon=True)
+        worker.start()
+        time.sleep(rnd.uniform(0.3, 1.5))
+        stack.bridge.kill_hard()
+        stop.set()
+        worker.join(5)
+        ctl.close()
+        log = stack.bridge.log()
+        saves = log.count("event=control.state_saved")
+        # The file parses, whole, at every kill.
+        if os.path.exists(path):
+            with open(path) as f:
+                saved = json.load(f)
+            assert saved["version"] == 1 and isinstance(saved["subscriptions"], dict), saved
+        else:
+            assert round_ == 0 and saves == 0, "the state file vanished"
+    assert os.path.exists(path), "no save in 12 rounds"
+    # A last start restores it.
+    started = time.monotonic()
+    stack.bridge.start()
+    sub = stack.subscribe("navixy/bridge/#")
+    sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15, since=started)
+    wait_until(lambda: "event=control.state_restored" in stack.bridge.log(), 10, what="restored")
+    assert "control.state_invalid" not in stack.bridge.log()
+    assert stack.bridge.stop() == 0
