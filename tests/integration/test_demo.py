@@ -14,6 +14,8 @@ def test_demo_shows_topics_and_cleans_up():
     for cls in ("state", "location", "availability", "readings"):
         assert any(l.startswith("navixy/tracker/") and l.split(" ")[0].endswith("/" + cls)
                    for l in lines), cls
+    # Live counters from the health topic (every 5 s).
+    assert any(l.startswith("progress: upstream=connected mqtt=connected trackers=5") for l in lines)
     # Everything it started is gone: no demo port is still served.
     port_line = next(l for l in lines if l.startswith("demo: Mosquitto on"))
     port = int(port_line.split("127.0.0.1:")[1].split(",")[0])
