@@ -23,9 +23,10 @@ def tracker_topics(tree, tid):
 
 
 def test_persistence_across_restart(make_stack):
-    stack = make_stack()
+    # Started here, not by make_stack: stopping a bridge at once after its
+    # start can race the `timeout` wrapper and orphan it.
+    stack = make_stack(start_bridge=False)
     path = os.path.join(stack.workdir, "state.json")
-    stack.bridge.stop()
     stack.bridge.settings["control"] = {"state_file": path}
     stack.bridge.start()
     sub = stack.subscribe()
@@ -223,9 +224,10 @@ def test_unsubscribe_keeps_retained_topics_when_configured(make_stack):
 
 def test_sighup_keeps_control_changes(make_stack):
     import signal
-    stack = make_stack()
+    # Started here, not by make_stack: stopping a bridge at once after its
+    # start can race the `timeout` wrapper and orphan it.
+    stack = make_stack(start_bridge=False)
     path = os.path.join(stack.workdir, "state.json")
-    stack.bridge.stop()
     stack.bridge.settings["control"] = {"state_file": path}
     stack.bridge.start()
     sub = stack.subscribe()
