@@ -12,12 +12,15 @@
 
 #include <json-c/json.h>
 
+#include "config.h"
+
 static const char *const command_names[N2M_CTL_COMMAND_COUNT] = {
 	[N2M_CTL_SUBSCRIBE] = "subscribe",
 	[N2M_CTL_UNSUBSCRIBE] = "unsubscribe",
 	[N2M_CTL_LIST] = "list",
 	[N2M_CTL_RESYNC] = "resync",
 	[N2M_CTL_HEALTH] = "health",
+	[N2M_CTL_LOG_LEVEL] = "log_level",
 };
 
 #define TYPES_EXPECTED "state, state_batch, readings_batch or iot_monitor"
@@ -75,6 +78,7 @@ void n2m_ctl_request_init(struct n2m_ctl_request *req)
 	memset(req, 0, sizeof *req);
 	req->sub.include_components = -1;
 	req->sub.format = N2M_FORMAT_FULL;
+	req->log_level = -1;
 }
 
 void n2m_ctl_request_free(struct n2m_ctl_request *req)
@@ -309,9 +313,31 @@ static int check_unknown_fields(struct json_object *root, enum n2m_ctl_command c
 		if (command == N2M_CTL_UNSUBSCRIBE)
 			return fail(err, errlen, "%.40s: unknown field (unsubscribe takes type, "
 				    "trackers, transaction)", key);
+		if (command == N2M_CTL_LOG_LEVEL) {
+			if (strcmp(key, "level") == 0)
+				continue;
+			return fail(err, errlen, "%.40s: unknown field (log_level takes level, "
+				    "transaction)", key);
+		}
 		return fail(err, errlen, "%.40s: unknown field (%s takes only transaction)", key,
 			    n2m_ctl_command_name(command));
 	}
+	return 0;
+}
+
+/* log_level's optional "level": one of the names log.level takes. */
+static int read_log_level(struct json_object *root, struct n2m_ctl_request *req, char *err,
+			  size_t errlen)
+{
+	struct json_object *v;
+	enum n2m_log_level level;
+
+	if (!json_object_object_get_ex(root, "level", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    n2m_log_level_parse(json_object_get_string(v), &level) != 0)
+		return fail(err, errlen, "level: must be \"error\", \"warn\", \"info\" or \"debug\"");
+	req->log_level = (int)level;
 	return 0;
 }
 
@@ -324,6 +350,8 @@ static int read_request(struct json_object *root, const struct n2m_ctl_limits *l
 		return -1;
 	if (check_unknown_fields(root, req->command, req, err, errlen) != 0)
 		return -1;
+	if (req->command == N2M_CTL_LOG_LEVEL)
+		return read_log_level(root, req, err, errlen);
 	if (req->command != N2M_CTL_SUBSCRIBE && req->command != N2M_CTL_UNSUBSCRIBE)
 		return 0;
 	if (read_type(root, req, err, errlen) != 0 || read_trackers(root, limits, req, err, errlen) != 0)
@@ -339,7 +367,7 @@ int n2m_ctl_request_parse(const char *command, const void *payload, size_t len,
 	n2m_ctl_request_init(req);
 	if (n2m_ctl_command_parse(command, &req->command) != 0)
 		return fail(err, errlen, "command: unknown command \"%.40s\" (expected subscribe, "
-			    "unsubscribe, list, resync or health)", command ? command : "");
+			    "unsubscribe, list, resync, health or log_level)", command ? command : "");
 	if (len > limits->max_request_bytes || len > (size_t)INT32_MAX)
 		return fail(err, errlen, "payload: larger than control.max_request_bytes (%zu)",
 			    limits->max_request_bytes);

@@ -8,6 +8,8 @@
  *                           tracker ids, required); subscribe also takes
  *                           rate_limit, format, sensor_type, include_components
  *   list, resync, health    nothing
+ *   log_level               level (error|warn|info|debug), optional: without it
+ *                           the current level is only reported
  * Every command takes "transaction": any JSON scalar, echoed in the response.
  * Unknown fields are errors, so a typo never passes as a default.
  *
@@ -34,6 +36,7 @@ enum n2m_ctl_command {
 	N2M_CTL_LIST,
 	N2M_CTL_RESYNC,
 	N2M_CTL_HEALTH,
+	N2M_CTL_LOG_LEVEL,
 	N2M_CTL_COMMAND_COUNT
 };
 
@@ -60,6 +63,7 @@ struct n2m_ctl_request {
 	struct n2m_sub sub;
 	unsigned options;                  /* enum n2m_ctl_option bits */
 	struct json_object *transaction;   /* owned; NULL when absent */
+	int log_level;                     /* log_level: enum n2m_log_level, -1 = not given */
 };
 
 const char *n2m_ctl_command_name(enum n2m_ctl_command command);

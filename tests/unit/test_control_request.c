@@ -208,7 +208,7 @@ static void unknown_command(void **state)
 {
 	(void)state;
 	expect_error("reboot", "{}", "command: unknown command \"reboot\" (expected subscribe, "
-				    "unsubscribe, list, resync or health)");
+				    "unsubscribe, list, resync, health or log_level)");
 	expect_error("", "{}", "command: unknown command \"\"");
 }
 
