@@ -195,6 +195,32 @@ static void do_resync(struct bridge *b, struct ctl_reply *r)
 	ctl_answer_ok(b, r, data);
 }
 
+/* log_level: the log's level now, for the running process only (a SIGHUP
+ * reload sets log.level from the file again). */
+static void do_log_level(struct bridge *b, struct ctl_reply *r, const struct n2m_ctl_request *req)
+{
+	enum n2m_log_level previous = b->cfg.log.level;
+	struct json_object *data = json_object_new_object();
+
+	if (req->log_level >= 0 && (enum n2m_log_level)req->log_level != previous) {
+		enum n2m_log_level level = (enum n2m_log_level)req->log_level;
+		/* Logged at the more verbose of the two levels, so the line shows
+		 * whichever way the level moves. */
+		n2m_log_set_level(&b->log, level > previous ? level : previous);
+		n2m_log(&b->log, N2M_LOG_WARN, "control.log_level", "level=%s previous=%s",
+			n2m_log_level_name(level), n2m_log_level_name(previous));
+		n2m_log_set_level(&b->log, level);
+		b->cfg.log.level = level;
+	}
+	if (data) {
+		json_object_object_add(data, "level",
+				       json_object_new_string(n2m_log_level_name(b->cfg.log.level)));
+		json_object_object_add(data, "previous",
+				       json_object_new_string(n2m_log_level_name(previous)));
+	}
+	ctl_answer_ok(b, r, data);
+}
+
 /* ---------- requests ---------- */
 
 static void log_bad_request(struct bridge *b, const char *command, const char *error)
@@ -221,6 +247,9 @@ static void dispatch(struct bridge *b, struct ctl_reply *r, const struct n2m_ctl
 		break;
 	case N2M_CTL_HEALTH:
 		ctl_answer_ok(b, r, ctl_health_json(b));
+		break;
+	case N2M_CTL_LOG_LEVEL:
+		do_log_level(b, r, req);
 		break;
 	default:
 		ctl_answer_error(b, r, "command: not handled");
