@@ -130,6 +130,19 @@ log = {{ level = "warn"; }};
             return self.sub_counts()["states"] - base >= n
         wait_until(done, timeout, what)
 
+    def wait_quiet(self, timeout, *procs):
+        """Waits until the subscriber has received nothing for 1.5 s."""
+        last, since = self.sub_counts()["msgs"], time.monotonic()
+
+        def quiet():
+            nonlocal last, since
+            self.procs.check_alive(*procs)
+            msgs = self.sub_counts()["msgs"]
+            if msgs != last:
+                last, since = msgs, time.monotonic()
+            return time.monotonic() - since >= 1.5
+        wait_until(quiet, timeout, "the snapshot to be published")
+
     def measure(self, label, proc, seconds, sim=None, rate_of=None):
         """Counts over a window: subscriber messages/states, CPU of the
         contender, the broker, the subscriber (and the simulator). Prints
@@ -262,8 +275,8 @@ log = {{ level = "warn"; }};
             sim = self.start_sim(n, 0, port)
             t0 = time.monotonic()
             self.wait_states(n, 240, "the bridge's snapshot", bridge, sim)
+            self.wait_quiet(240, bridge, sim)  # the readings snapshot follows the states
             snap_s = time.monotonic() - t0
-            time.sleep(1)
             rss1 = rss_kib(bridge.pid)
             self.sim_rate(sim, a.sweep_rate)
             time.sleep(a.warmup)
