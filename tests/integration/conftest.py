@@ -131,6 +131,17 @@ class Sim:
         stop_process(self.proc)
 
 
+def valgrind_prefix(workdir):
+    """With N2M_VALGRIND=1 the bridge runs under memcheck: any error or
+    definite/indirect leak makes it exit 99, so a test expecting exit 0
+    fails; the report is in the bridge log."""
+    if os.environ.get("N2M_VALGRIND") != "1":
+        return []
+    return ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect",
+            "--num-callers=30"]
+
+
 class Bridge:
     def __init__(self, workdir, settings):
         self.workdir = workdir
@@ -150,8 +161,9 @@ class Bridge:
     def start(self):
         self.write_config()
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(["timeout", "-s", "KILL", str(SERVER_LIFETIME_S), BRIDGE,
-                                      "--config", self.conf_path],
+        self.proc = subprocess.Popen(["timeout", "-s", "KILL", str(SERVER_LIFETIME_S)]
+                                     + valgrind_prefix(self.workdir) + [BRIDGE,
+                                     "--config", self.conf_path],
                                      stdout=log, stderr=log)
 
     def stop(self, sig=signal.SIGTERM):
@@ -312,7 +324,9 @@ def make_stack(request):
     if os.path.exists(log_path):
         with open(log_path, errors="replace") as f:
             text = f.read()
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "definitely lost in", "indirectly lost in", "Invalid read of",
+                       "Invalid write of", "uninitialised value"):
             if marker in text:
                 sanitizer_report = text[text.index(marker):][:3000]
     shutil.rmtree(workdir, ignore_errors=True)
