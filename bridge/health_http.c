@@ -9,7 +9,9 @@
  */
 #include "health_http.h"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,13 @@ int n2m_health_http_parse_listen(const char *addr, char *host, size_t cap, int *
 	host[hlen] = '\0';
 	if (strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
 		host[0] = '\0';
+	else if (strcmp(host, "localhost") == 0 && cap > sizeof "127.0.0.1")
+		memcpy(host, "127.0.0.1", sizeof "127.0.0.1");
+	/* lws would take a name as a network interface and listen on nothing:
+	 * only numeric addresses. */
+	unsigned char probe[sizeof(struct in6_addr)];
+	if (host[0] && inet_pton(AF_INET, host, probe) != 1 && inet_pton(AF_INET6, host, probe) != 1)
+		return -1;
 	*port = (int)p;
 	return 0;
 }
@@ -189,7 +198,8 @@ int n2m_health_http_start(struct n2m_health_http *h, struct lws_context *lws, co
 	h->render = render;
 	h->ctx = ctx;
 	if (n2m_health_http_parse_listen(addr, host, sizeof host, &port) != 0) {
-		snprintf(err, errlen, "health.http_listen: must be host:port (got \"%s\")", addr);
+		snprintf(err, errlen, "health.http_listen: must be <numeric address>:<port>, "
+			 "localhost or * for the address (got \"%s\")", addr);
 		return -1;
 	}
 	memset(&info, 0, sizeof info);
@@ -199,6 +209,10 @@ int n2m_health_http_start(struct n2m_health_http *h, struct lws_context *lws, co
 	info.protocols = health_protocols;
 	info.user = h;
 	h->vhost = lws_create_vhost(lws, &info);
+	if (h->vhost && lws_get_vhost_listen_port(h->vhost) <= 0) {
+		lws_vhost_destroy(h->vhost);
+		h->vhost = NULL;
+	}
 	if (!h->vhost) {
 		snprintf(err, errlen, "health.http_listen: cannot listen on %s", addr);
 		return -1;

@@ -37,7 +37,9 @@ struct n2m_health_http {
 };
 
 /* Splits "host:port" ("[::1]:9180" too) into host (cap bytes) and port.
- * "*" or "0.0.0.0" give host "" (every interface). Pure; 0 or -1. */
+ * "*" or "0.0.0.0" give host "" (every interface), "localhost" gives
+ * 127.0.0.1; any other host must be a numeric IPv4 or IPv6 address. Pure;
+ * 0 or -1. */
 int n2m_health_http_parse_listen(const char *addr, char *host, size_t cap, int *port);
 
 /* Starts listening on addr (health.http_listen). 0, or -1 with err. */

@@ -50,11 +50,15 @@ static void listen_addresses(void **state)
 	assert_int_equal(n2m_health_http_parse_listen("*:80", host, sizeof host, &port), 0);
 	assert_string_equal(host, "");
 
-	static const char *const bad[] = { "", ":9180", "host", "host:", "host:0", "host:65536",
-					   "host:12x", "[]:80", NULL };
+	assert_int_equal(n2m_health_http_parse_listen("localhost:9180", host, sizeof host, &port), 0);
+	assert_string_equal(host, "127.0.0.1");
+
+	static const char *const bad[] = { "", ":9180", "host", "host:", "::1:0", "1.2.3.4:65536",
+					   "1.2.3.4:12x", "[]:80", "eth0:80", "example.com:80",
+					   "1.2.3:80", NULL };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(n2m_health_http_parse_listen(bad[i], host, sizeof host, &port), -1);
-	assert_int_equal(n2m_health_http_parse_listen("localhost:80", host, 4, &port), -1);
+	assert_int_equal(n2m_health_http_parse_listen("127.0.0.1:80", host, 4, &port), -1);
 }
 
 int main(void)
