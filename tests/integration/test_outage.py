@@ -94,10 +94,13 @@ def test_long_outage_under_load_keeps_memory_flat(make_stack, make_proxy):
     for _ in range(20):
         time.sleep(1)
         samples.append(rss_kib(pid))
-    growth = max(samples) - start
-    # 20 s at 20,000 updates/s is 400,000 updates held back: if any of them
-    # were queued, RSS would grow by far more than this.
-    assert growth < 6 * 1024, f"RSS grew by {growth} KiB during the outage: {start} -> {samples}"
+    # RSS swings by tens of MiB with each parsed batch (json-c trees, freed
+    # after it); compare peaks. 20 s at 20,000 updates/s is 400,000 updates
+    # held back: if any were queued, the second half's peak would be far
+    # above the first's (about 1 KB an update).
+    first, second = max(samples[:10]), max(samples[10:])
+    assert second - first < 8 * 1024, f"RSS peaks grew during the outage: {start} -> {samples}"
+    assert max(samples) < 256 * 1024, samples
     proxy.restore()
     sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15, since=time.monotonic())
     wait_until(lambda: "bridge.resync_done" in stack.bridge.log(), 20, what="resync after outage")

@@ -68,7 +68,7 @@ def test_burst_of_100000_updates_stays_bounded(make_stack):
     time.sleep(1)
     samples.append(rss_kib(pid))
     assert max(samples) - base < 16 * 1024, (base, samples)
-    assert samples[-1] - samples[1] < 4 * 1024, (base, samples)
+    assert samples[-1] - samples[1] < 8 * 1024, (base, samples)
     assert stack.bridge.stop() == 0
     c = counters(stack.bridge.log())
     assert c["state_updates"] >= 100000, c["state_updates"]
