@@ -128,6 +128,26 @@ def test_dockerfile_stages_are_consistent():
         assert not [p for p in apt_packages(s) if p.endswith("-dev") or p in ("cmake", "build-essential")]
 
 
+def test_runtime_paths_exist_after_the_build_stages_install(tmp_path):
+    """The build stage's `DESTDIR=/staging cmake --install build --prefix
+    /usr/local`, run on this build: every /usr/local path the runtime stage
+    uses exists in the stage."""
+    build_dir = os.path.dirname(os.path.dirname(BRIDGE))
+    out = subprocess.run(["cmake", "--install", build_dir, "--prefix", "/usr/local"],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, DESTDIR=str(tmp_path)))
+    assert out.returncode == 0, out.stdout + out.stderr
+    runtime = dockerfile_stages()[3]
+    text = " ".join(runtime.all("RUN") + runtime.all("ENTRYPOINT") + runtime.all("ENV"))
+    paths = set(re.findall(r"/usr/local/[\w./-]+", text))
+    assert "/usr/local/bin/navixy2mqtt" in paths
+    for path in paths:
+        assert (tmp_path / path.lstrip("/")).exists(), f"{path}: not installed"
+    plugin_dir = tmp_path / "usr/local/lib/navixy2mqtt/plugins"
+    if os.path.isdir(os.path.join(SOURCE_DIR, "plugins")):
+        assert plugin_dir.is_dir(), "plugins are not where the bridge looks by default"
+
+
 def test_build_packages_are_the_projects_dependencies():
     """The build stage installs a subset of scripts/install-deps."""
     with open(os.path.join(SOURCE_DIR, "scripts/install-deps")) as f:

@@ -149,6 +149,17 @@ def test_install_target(tmp_path):
     assert not [l for l in unit.splitlines() if "/usr/local" in l and not l.startswith("#")]
     rc, output = analyze_verify(str(prefix / "lib/systemd/system/navixy2mqtt.service"))
     assert rc == 0 and output == "", output
+    # Staged (DESTDIR, as packages and the Dockerfile do): files under the
+    # stage, paths in the unit without it.
+    stage = tmp_path / "stage"
+    out = subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", "/usr"],
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, DESTDIR=str(stage)))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert (stage / "etc/navixy2mqtt/navixy2mqtt.conf").is_file()
+    staged_unit = (stage / "usr/lib/systemd/system/navixy2mqtt.service").read_text()
+    assert "ExecStart=/usr/bin/navixy2mqtt --config /etc/navixy2mqtt/navixy2mqtt.conf" in staged_unit
+    assert not list(stage.rglob("stage"))
     # A second install keeps an edited configuration.
     conf = prefix / "etc/navixy2mqtt/navixy2mqtt.conf"
     conf.write_text("# edited\n")
