@@ -203,6 +203,8 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "mqtt.base_topic", differs(o->mqtt.base_topic, n->mqtt.base_topic) },
 		{ "topics.id_mode", o->topics.id_mode != n->topics.id_mode },
 		{ "log.syslog", o->log.syslog != n->log.syslog },
+		{ "health.interval_s", o->health.interval_s != n->health.interval_s },
+		{ "health.http_listen", differs(o->health.http_listen, n->health.http_listen) },
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (keys[i].changed)
