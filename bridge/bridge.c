@@ -93,6 +93,12 @@ static int init_parts(struct bridge *b, char *err, size_t errlen)
 	if (n2m_mqtt_init(&b->mqtt, &b->cfg.mqtt, &b->cfg.navixy, &b->log, b->lws, &mqtt_cb, b,
 			  err, errlen) != 0)
 		return -1;
+	char state_topic[512];
+	if (bridge_own_topic(b, state_topic, sizeof state_topic, "state") < 0 ||
+	    n2m_mqtt_set_state_topic(&b->mqtt, state_topic) != 0) {
+		snprintf(err, errlen, "bridge/state topic: too long or out of memory");
+		return -1;
+	}
 	return bridge_plugins_init(b, err, errlen);
 }
 
@@ -107,7 +113,8 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 	n2m_log_open(&b->log, b->cfg.log.level, b->cfg.log.syslog, "navixy2mqtt");
 	n2m_pub_list_init(&b->pubs);
 	n2m_event_queue_init(&b->events, N2M_EVENT_QUEUE_MAX_ITEMS, N2M_EVENT_QUEUE_MAX_BYTES);
-	if (init_parts(b, err, errlen) != 0 || bridge_health_init(b, err, errlen) != 0)
+	if (bridge_shard_init(b, err, errlen) != 0 || init_parts(b, err, errlen) != 0 ||
+	    bridge_health_init(b, err, errlen) != 0)
 		return -1;
 	return bridge_control_init(b, err, errlen);
 }
@@ -121,6 +128,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 		b->next_stale_check = now + STALE_CHECK_S;
 		bridge_refresh_stale(b);
 	}
+	bridge_shard_tick(b, now);
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
 }
 
@@ -201,6 +209,8 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "mqtt.password", differs(o->mqtt.password, n->mqtt.password) },
 		{ "mqtt.protocol", o->mqtt.protocol != n->mqtt.protocol },
 		{ "mqtt.base_topic", differs(o->mqtt.base_topic, n->mqtt.base_topic) },
+		{ "bridge.instance", differs(o->bridge.instance, n->bridge.instance) },
+		{ "bridge.shard", differs(o->bridge.shard, n->bridge.shard) },
 		{ "topics.id_mode", o->topics.id_mode != n->topics.id_mode },
 		{ "log.syslog", o->log.syslog != n->log.syslog },
 		{ "health.interval_s", o->health.interval_s != n->health.interval_s },
@@ -256,6 +266,7 @@ int bridge_reload(struct bridge *b)
 	b->cfg.topics = n.topics;
 	b->cfg.topics.id_mode = id_mode;
 	b->cfg.navixy.tracker_refresh_min_s = n.navixy.tracker_refresh_min_s;
+	b->cfg.navixy.tracker_refresh_s = n.navixy.tracker_refresh_s;
 	/* Only a change of the file's subscriptions applies: a SIGHUP for
 	 * another setting must not undo what the control plane changed. */
 	if (!n2m_sub_set_equal(&b->cfg.subscriptions, &n.subscriptions)) {
@@ -289,6 +300,7 @@ void bridge_free(struct bridge *b)
 	n2m_sub_set_free(&b->desired);
 	n2m_pub_list_free(&b->pubs);
 	n2m_event_queue_free(&b->events);
+	bridge_shard_free(b);
 	free(b->last_upstream_payload);
 	memset(b->hash, 0, sizeof b->hash);
 	n2m_config_free(&b->cfg);

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "bridge_health.h"
+#include "bridge_shard.h"
 #include "config.h"
 #include "event_queue.h"
 #include "log.h"
@@ -92,6 +93,7 @@ struct bridge {
 
 	struct n2m_bridge_counters counters;
 	struct n2m_bridge_health health; /* health topic, /metrics, systemd (bridge_health.c) */
+	struct n2m_bridge_scale scale;   /* shard and instance (bridge_shard.c) */
 };
 
 /* Takes ownership of *cfg (left zeroed). Creates the lws context and every

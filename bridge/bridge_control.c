@@ -59,6 +59,8 @@ static void publish_reply(struct bridge *b, struct ctl_reply *r, const char *tex
 	char why[160];
 	const char *rt = r->response_topic;
 
+	if (r->silent)
+		return;
 	if (rt && n2m_topic_validate_publish(rt, strlen(rt), why, sizeof why) != 0) {
 		char q[200];
 		n2m_log(&b->log, N2M_LOG_WARN, "control.bad_response_topic", "topic=%s reason=%s",
@@ -102,6 +104,9 @@ static int reply_for(struct bridge *b, const char *command, const struct n2m_mqt
 		     struct ctl_reply *r)
 {
 	memset(r, 0, sizeof *r);
+	/* Every instance of a sharded fleet gets every request and applies
+	 * its part; one of them answers. */
+	r->silent = !bridge_shard_answers(b);
 	char *name = malloc(strlen("response/") + strlen(command) + 1);
 	if (name) {
 		strcpy(name, "response/");

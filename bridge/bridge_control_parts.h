@@ -37,6 +37,8 @@ struct ctl_reply {
 	void *correlation;           /* MQTT 5 correlation data, or NULL */
 	size_t correlation_len;
 	struct json_object *transaction; /* echoed; NULL when absent */
+	int silent;                  /* sharded, not the answering instance: apply, do not
+				      * publish (docs-draft/scale.md) */
 };
 
 /* A subscribe/unsubscribe sent to Navixy, waiting for its response. */

@@ -316,9 +316,11 @@ void bridge_control_upstream_error(struct bridge *b, const struct nvx_error *e)
 
 /* ---------- requests ---------- */
 
+/* Sharded: in the account's tracker/list, whichever shard owns it, so
+ * every instance accepts or refuses a request alike. */
 static int known_tracker(void *ctx, int64_t id)
 {
-	return n2m_tracker_find(ctx, id) != NULL;
+	return bridge_shard_known(ctx, id);
 }
 
 /* Saves the set when a state file is configured; a failure is logged,
@@ -363,8 +365,8 @@ static int apply(struct bridge *b, const struct n2m_ctl_request *req, struct n2m
 
 	*warning = NULL;
 	/* Before tracker/list has been loaded every id would look unknown. */
-	if (n2m_tracker_table_count(&b->trackers) > 0 &&
-	    n2m_ctl_check_ids(req, &b->desired, known_tracker, &b->trackers, err, errlen) != 0)
+	if (bridge_shard_have_list(b) &&
+	    n2m_ctl_check_ids(req, &b->desired, known_tracker, b, err, errlen) != 0)
 		return -1;
 	if (req->command == N2M_CTL_SUBSCRIBE)
 		rc = n2m_ctl_apply_subscribe(&b->desired, req, changed, upstream, err, errlen);
@@ -388,13 +390,13 @@ static char *upstream_message(struct bridge *b, const struct n2m_ctl_request *re
 	char err[200];
 	char *text;
 
+	/* Sharded: only this shard's part of it (bridge_shard.h). */
 	if (req->command == N2M_CTL_SUBSCRIBE)
-		text = nvx_request_build_one(NVX_REQ_SUBSCRIBE, b->hash, b->cfg.navixy.iso_datetime,
-					     req->sub.type, upstream, len, err, sizeof err);
+		text = bridge_shard_request_one(b, NVX_REQ_SUBSCRIBE, upstream, 0, len, err,
+						sizeof err);
 	else
-		text = nvx_request_build_one(NVX_REQ_UNSUBSCRIBE, b->hash,
-					     b->cfg.navixy.iso_datetime, req->sub.type, &req->sub,
-					     len, err, sizeof err);
+		text = bridge_shard_request_one(b, NVX_REQ_UNSUBSCRIBE, &req->sub, 1, len, err,
+						sizeof err);
 	if (!text)
 		n2m_log(&b->log, N2M_LOG_WARN, "control.no_upstream_request", "reason=\"%s\"", err);
 	return text;

@@ -130,7 +130,7 @@ static void publish_health(struct bridge *b, const struct n2m_health_sample *now
 	char *payload;
 
 	if (!n2m_mqtt_is_online(&b->mqtt) ||
-	    n2m_topic_bridge(topic, sizeof topic, b->cfg.mqtt.base_topic, "health") < 0)
+	    bridge_own_topic(b, topic, sizeof topic, "health") < 0)
 		return;
 	payload = n2m_health_json(now, &b->health.prev, &len);
 	if (!payload)

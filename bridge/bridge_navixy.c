@@ -150,6 +150,7 @@ static enum n2m_upstream_prepare load_tracker_list(struct bridge *b, int *sessio
 	if (list.n_bad)
 		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.bad_entries", "count=%zu first=\"%s\"",
 			list.n_bad, list.first_bad);
+	bridge_shard_tracker_list(b, &list);
 	bridge_plugins_tracker_list(b, &list);
 	int applied = apply_tracker_list(b, &list);
 	n2m_log(&b->log, N2M_LOG_INFO, "tracker_list.loaded", "trackers=%zu table=%zu", list.n,
@@ -202,14 +203,25 @@ static void refresh_trackers_if_allowed(struct bridge *b)
 		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.refresh_failed", "error=\"%s\"", err);
 }
 
+int bridge_tracker_list_refresh(struct bridge *b)
+{
+	char err[256];
+	int session_dead;
+
+	if (load_tracker_list(b, &session_dead, err, sizeof err) == N2M_PREPARE_OK)
+		return 0;
+	n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.refresh_failed", "error=\"%s\"", err);
+	return -1;
+}
+
 /* ---------- subscriptions ---------- */
 
 static void send_request(struct bridge *b, enum nvx_request_action action)
 {
 	char err[200];
 	size_t len = 0;
-	char *text = nvx_request_build(action, b->hash, b->cfg.navixy.iso_datetime, &b->desired,
-				       &len, err, sizeof err);
+	/* Sharded: "all" becomes this shard's trackers (bridge_shard.h). */
+	char *text = bridge_shard_request(b, action, &len, err, sizeof err);
 
 	if (!text) {
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.no_request", "action=%s reason=\"%s\"",
@@ -228,8 +240,7 @@ char *bridge_unsubscribe_message(struct bridge *b, size_t *len)
 
 	if (!b->have_hash)
 		return NULL;
-	return nvx_request_build(NVX_REQ_UNSUBSCRIBE, b->hash, b->cfg.navixy.iso_datetime,
-				 &b->desired, len, err, sizeof err);
+	return bridge_shard_request(b, NVX_REQ_UNSUBSCRIBE, len, err, sizeof err);
 }
 
 void bridge_upstream_open(void *ctx)

@@ -15,6 +15,8 @@ enum n2m_upstream_prepare bridge_upstream_prepare(void *ctx, char *err, size_t e
 void bridge_upstream_open(void *ctx);
 void bridge_upstream_message(void *ctx, const char *msg, size_t len);
 void bridge_upstream_state(void *ctx);
+/* tracker/list again now (periodic refresh); 0, or -1 (logged). */
+int bridge_tracker_list_refresh(struct bridge *b);
 /* The unsubscribe message for the desired set, or NULL. */
 char *bridge_unsubscribe_message(struct bridge *b, size_t *len);
 

@@ -71,7 +71,7 @@ static void publish_bridge_topic(struct bridge *b, const char *name, const char 
 {
 	char topic[512];
 
-	if (n2m_topic_bridge(topic, sizeof topic, b->cfg.mqtt.base_topic, name) < 0)
+	if (bridge_own_topic(b, topic, sizeof topic, name) < 0)
 		return;
 	enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos,
 							   retain);
@@ -119,6 +119,15 @@ void bridge_publish_info(struct bridge *b)
 	json_object_object_add(o, "started", json_object_new_string(started));
 	json_object_object_add(o, "subscriptions", n2m_sub_set_to_json(&b->desired));
 	json_object_object_add(o, "config", n2m_config_summary_json(&b->cfg));
+	if (b->scale.instance && b->scale.instance[0]) {
+		char shard[32];
+		snprintf(shard, sizeof shard, "%u/%u", b->scale.shard.k,
+			 b->scale.shard.n ? b->scale.shard.n : 1);
+		json_object_object_add(o, "instance", json_object_new_string(b->scale.instance));
+		json_object_object_add(o, "shard", json_object_new_string(shard));
+		json_object_object_add(o, "trackers", json_object_new_int64(
+			(int64_t)n2m_tracker_table_count(&b->trackers)));
+	}
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	publish_bridge_topic(b, "info", text, strlen(text), 1, 1, 0);
 	json_object_put(o);

@@ -194,7 +194,7 @@ static int walk_member(struct file_walk *w, const config_setting_t *child, const
 	}
 	n2m_config_error(w->err, w->errlen, &where, path, "unknown %s",
 			 prefix ? "setting" : "section (expected navixy, mqtt, topics, "
-					      "subscriptions, control, health, log or plugins)");
+					      "subscriptions, control, health, log, bridge or plugins)");
 	return -1;
 }
 

@@ -3,7 +3,7 @@
  * environment overrides and *_FILE secrets, validated into one struct.
  *
  * Every setting lives in a section (navixy, mqtt, topics, subscriptions,
- * control, health, log, plugins). The environment variable for a setting is
+ * control, health, log, bridge, plugins). The environment variable for a setting is
  * NAVIXY2MQTT_<SECTION>_<KEY> in upper case (NAVIXY2MQTT_MQTT_URL), and for a
  * secret also NAVIXY2MQTT_<SECTION>_<KEY>_FILE, whose file content (trailing
  * newline stripped) is the value. The environment wins over the file.
@@ -68,6 +68,7 @@ struct n2m_navixy_config {
 	char *ca_file;            /* optional CA bundle for https/wss */
 	int max_frame_bytes;      /* larger inbound messages are skipped, default 16 MiB */
 	int tracker_refresh_min_s;/* rate limit for tracker/list refreshes, default 60 */
+	int tracker_refresh_s;    /* periodic tracker/list refresh, 0 = off, default 300 */
 };
 
 struct n2m_mqtt_config {
@@ -111,6 +112,13 @@ struct n2m_log_config {
 	int syslog;               /* default 0 = stderr */
 };
 
+/* Scale-out (docs-draft/scale.md): one of several instances. */
+struct n2m_bridge_config {
+	char *instance;           /* name in <base>/bridge/<instance>/...; "" = mqtt.client_id
+				   * when sharded, else the unsharded <base>/bridge/... */
+	char *shard;              /* "" (default, every tracker) or "k/n" (shard.h) */
+};
+
 struct n2m_plugin_config {
 	char *name;               /* "homeassistant" */
 	char *path;               /* shared object; default plugins/<name>/<name>.so lookup */
@@ -126,6 +134,7 @@ struct n2m_config {
 	struct n2m_control_config control;
 	struct n2m_health_config health;
 	struct n2m_log_config log;
+	struct n2m_bridge_config bridge;
 	struct n2m_plugin_config *plugins;
 	size_t n_plugins;
 	char *source_path;        /* the file it was loaded from, or NULL */

@@ -5,6 +5,7 @@
  * config/navixy2mqtt.conf.
  */
 #include "config_internal.h"
+#include "shard.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -125,6 +126,34 @@ static int check_listen(const char *value, char *why, size_t whylen)
 	return 0;
 }
 
+static int check_shard(const char *value, char *why, size_t whylen)
+{
+	struct n2m_shard s;
+	return n2m_shard_parse(value, &s, why, whylen);
+}
+
+/* One topic level of <base>/bridge/<instance>/..., not one of the
+ * control plane's own levels. */
+static int check_instance(const char *value, char *why, size_t whylen)
+{
+	if (strcmp(value, "request") == 0 || strcmp(value, "response") == 0) {
+		snprintf(why, whylen, "\"%s\" is taken by the control topics", value);
+		return -1;
+	}
+	for (const char *p = value; *p; p++) {
+		if (strchr("+#/", *p) || (unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(why, whylen,
+				 "must be one topic level: no +, #, / or control characters");
+			return -1;
+		}
+	}
+	if (strlen(value) > 64) {
+		snprintf(why, whylen, "must be at most 64 bytes (got %zu)", strlen(value));
+		return -1;
+	}
+	return 0;
+}
+
 static const int mqtt_protocols[] = { 5, 311, 0 };
 
 #define STR(p, field, def, fl, chk) \
@@ -164,6 +193,7 @@ static const struct n2m_setting settings[] = {
 	STR("navixy.ca_file", navixy.ca_file, "", 0, NULL),
 	INT("navixy.max_frame_bytes", navixy.max_frame_bytes, 16777216, 4096, 1073741824),
 	INT("navixy.tracker_refresh_min_s", navixy.tracker_refresh_min_s, 60, 0, 86400),
+	INT("navixy.tracker_refresh_s", navixy.tracker_refresh_s, 300, 0, 86400),
 
 	STR("mqtt.url", mqtt.url, "mqtt://127.0.0.1:1883", N2M_SETTING_URL, check_mqtt_url),
 	STR("mqtt.client_id", mqtt.client_id, "navixy2mqtt", 0, check_not_empty),
@@ -204,6 +234,9 @@ static const struct n2m_setting settings[] = {
 	{ .path = "log.level", .kind = N2M_KIND_LOG_LEVEL, .offset = OFF(log.level),
 	  .def_number = N2M_LOG_INFO },
 	BOOL("log.syslog", log.syslog, 0),
+
+	STR("bridge.instance", bridge.instance, "", 0, check_instance),
+	STR("bridge.shard", bridge.shard, "", 0, check_shard),
 };
 
 const struct n2m_setting *n2m_settings(size_t *count)

@@ -373,6 +373,17 @@ static int copy_settings(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 	return m->server_uri && m->client_id && m->state_topic ? 0 : -1;
 }
 
+int n2m_mqtt_set_state_topic(struct n2m_mqtt *m, const char *topic)
+{
+	char *copy = strdup(topic);
+
+	if (!copy)
+		return -1;
+	free(m->state_topic);
+	m->state_topic = copy;
+	return 0;
+}
+
 int n2m_mqtt_init(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 		  const struct n2m_navixy_config *backoff_cfg, struct n2m_log *log,
 		  struct lws_context *lws, const struct n2m_mqtt_callbacks *cb, void *cb_ctx,

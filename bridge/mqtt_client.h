@@ -156,4 +156,8 @@ void n2m_mqtt_stop(struct n2m_mqtt *m, int timeout_ms);
 
 void n2m_mqtt_free(struct n2m_mqtt *m);
 
+/* Replaces <base>/bridge/state (and the last will's topic) before the
+ * first connect, e.g. with <base>/bridge/<instance>/state. 0 or -1. */
+int n2m_mqtt_set_state_topic(struct n2m_mqtt *m, const char *topic);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "shard.h"
 
 static struct n2m_shard parsed(const char *text)
@@ -194,6 +195,33 @@ static void unsharded_and_keep_all_pass_through(void **state)
 	free(out.ids);
 }
 
+/* The settings: bridge.shard and bridge.instance are checked at load. */
+static int load(const char *extra, char *err, size_t errlen)
+{
+	char text[512];
+	char *const env[] = { NULL };
+	struct n2m_config cfg;
+	snprintf(text, sizeof text,
+		 "navixy = { api_url = \"http://127.0.0.1:1\"; api_key = "
+		 "\"0123456789abcdef0123456789abcdef\"; }; bridge = { %s };", extra);
+	int rc = n2m_config_load_string(&cfg, text, "t.conf", env, err, errlen);
+	n2m_config_free(&cfg);
+	return rc;
+}
+
+static void settings_are_checked(void **state)
+{
+	(void)state;
+	char err[512];
+	assert_int_equal(load("shard = \"1/3\"; instance = \"east-1\";", err, sizeof err), 0);
+	assert_int_equal(load("shard = \"3/3\";", err, sizeof err), -1);
+	assert_non_null(strstr(err, "bridge.shard"));
+	assert_int_equal(load("instance = \"a/b\";", err, sizeof err), -1);
+	assert_non_null(strstr(err, "bridge.instance"));
+	assert_int_equal(load("instance = \"request\";", err, sizeof err), -1);
+	assert_int_equal(load("instance = \"x+\";", err, sizeof err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +233,7 @@ int main(void)
 		cmocka_unit_test(all_becomes_the_owned_ids),
 		cmocka_unit_test(selected_keeps_only_owned_ids),
 		cmocka_unit_test(unsharded_and_keep_all_pass_through),
+		cmocka_unit_test(settings_are_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

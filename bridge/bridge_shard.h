@@ -1,0 +1,67 @@
+/*
+ * bridge_shard.h - the bridge's side of scale-out (docs-draft/scale.md):
+ * its shard and instance name, the per-instance bridge topics, the fleet
+ * seen in the last tracker/list, and the upstream part of the desired set.
+ * Not for use outside the bridge.
+ */
+#ifndef N2M_BRIDGE_SHARD_H
+#define N2M_BRIDGE_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "navixy_request.h"
+#include "navixy_rest.h"
+#include "shard.h"
+
+struct bridge;
+
+/* What struct bridge keeps for scale-out. */
+struct n2m_bridge_scale {
+	struct n2m_shard shard;
+	char *instance;          /* "" = unsharded bridge topics */
+	int64_t *fleet;          /* every tracker id of the last tracker/list, sorted */
+	size_t n_fleet;
+	int64_t *owned_sent;     /* owned ids last subscribed upstream, sorted */
+	size_t n_owned_sent;
+};
+
+/* Parses bridge.shard and settles the instance name (bridge.instance, else
+ * mqtt.client_id when sharded). 0, or -1 with err. */
+int bridge_shard_init(struct bridge *b, char *err, size_t errlen);
+void bridge_shard_free(struct bridge *b);
+
+/* <base>/bridge/<name>, or <base>/bridge/<instance>/<name> when the
+ * instance is named. Returns the length or -1 (see n2m_topic_bridge). */
+int bridge_own_topic(const struct bridge *b, char *buf, size_t cap, const char *name);
+
+/* Remembers the account's whole fleet, then drops the trackers another
+ * shard owns from list, so only owned ones reach the table and plugins. */
+void bridge_shard_tracker_list(struct bridge *b, struct nvx_tracker_list *list);
+
+/* True if the tracker is in the account (sharded: in the last tracker/list;
+ * else in the table), for the control plane's id checks. */
+int bridge_shard_known(const struct bridge *b, int64_t id);
+/* True when the table may be used for id checks (a list was loaded). */
+int bridge_shard_have_list(const struct bridge *b);
+
+/* True if this instance publishes control responses: unsharded, or shard 0
+ * (every instance applies a request; one answers it). */
+int bridge_shard_answers(const struct bridge *b);
+
+/* The upstream message for the whole desired set, limited to this shard. */
+char *bridge_shard_request(struct bridge *b, enum nvx_request_action action, size_t *len,
+			   char *err, size_t errlen);
+
+/* The same for one type (keep_all: an unsubscribe of a whole type). */
+char *bridge_shard_request_one(struct bridge *b, enum nvx_request_action action,
+			       const struct n2m_sub *sub, int keep_all, size_t *len,
+			       char *err, size_t errlen);
+
+/* Periodic tracker/list refresh (navixy.tracker_refresh_s); when sharded
+ * and the refresh brought owned trackers not yet subscribed, subscribes
+ * the set again (Navixy adds to an existing subscription). */
+void bridge_shard_tick(struct bridge *b, time_t now);
+
+#endif
