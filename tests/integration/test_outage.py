@@ -14,7 +14,7 @@ import pytest
 
 from conftest import retained_tree, wait_connected, wait_until
 from faultlib import (bridge_pid, bridge_through_proxy, counters, make_proxy,  # noqa: F401
-                      rss_kib)
+                      memory_checks_meaningful, rss_kib)
 
 
 def events_since(sub, since):
@@ -99,8 +99,9 @@ def test_long_outage_under_load_keeps_memory_flat(make_stack, make_proxy):
     # held back: if any were queued, the second half's peak would be far
     # above the first's (about 1 KB an update).
     first, second = max(samples[:10]), max(samples[10:])
-    assert second - first < 8 * 1024, f"RSS peaks grew during the outage: {start} -> {samples}"
-    assert max(samples) < 256 * 1024, samples
+    if memory_checks_meaningful():
+        assert second - first < 8 * 1024, f"RSS peaks grew during the outage: {start} -> {samples}"
+        assert max(samples) < 256 * 1024, samples
     proxy.restore()
     sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15, since=time.monotonic())
     wait_until(lambda: "bridge.resync_done" in stack.bridge.log(), 20, what="resync after outage")
