@@ -218,20 +218,12 @@ int bridge_tracker_list_refresh(struct bridge *b)
 
 static void send_request(struct bridge *b, enum nvx_request_action action)
 {
-	char err[200];
-	size_t len = 0;
-	/* Sharded: "all" becomes this shard's trackers (bridge_shard.h). */
-	char *text = bridge_shard_request(b, action, &len, err, sizeof err);
+	/* Sharded: "all" becomes this shard's trackers, in slices (bridge_shard.h). */
+	long sent = bridge_shard_send(b, action);
 
-	if (!text) {
-		n2m_log(&b->log, N2M_LOG_WARN, "upstream.no_request", "action=%s reason=\"%s\"",
-			action == NVX_REQ_SUBSCRIBE ? "subscribe" : "unsubscribe", err);
-		return;
-	}
-	if (n2m_upstream_send(&b->upstream, text, len) == 0)
-		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=%s bytes=%zu",
-			action == NVX_REQ_SUBSCRIBE ? "subscribe" : "unsubscribe", len);
-	free(text);
+	if (sent > 0)
+		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=%s bytes=%ld",
+			action == NVX_REQ_SUBSCRIBE ? "subscribe" : "unsubscribe", sent);
 }
 
 char *bridge_unsubscribe_message(struct bridge *b, size_t *len)

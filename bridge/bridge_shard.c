@@ -178,6 +178,69 @@ char *bridge_shard_request_one(struct bridge *b, enum nvx_request_action action,
 	return text;
 }
 
+/* Sends one type's part in slices of N2M_SHARD_IDS_PER_MESSAGE ids. */
+static long send_type(struct bridge *b, enum nvx_request_action action, const struct n2m_sub *part)
+{
+	long sent = 0;
+	char err[200];
+
+	for (size_t off = 0; off < part->n_ids; off += N2M_SHARD_IDS_PER_MESSAGE) {
+		struct n2m_sub slice = *part;
+		size_t len = 0;
+		slice.ids = part->ids + off;
+		slice.n_ids = part->n_ids - off < N2M_SHARD_IDS_PER_MESSAGE
+			      ? part->n_ids - off : N2M_SHARD_IDS_PER_MESSAGE;
+		slice.cap_ids = slice.n_ids;
+		char *text = nvx_request_build_one(action, b->hash, b->cfg.navixy.iso_datetime,
+						   part->type, &slice, &len, err, sizeof err);
+		if (!text || n2m_upstream_send(&b->upstream, text, len) != 0) {
+			n2m_log(&b->log, N2M_LOG_WARN, "upstream.no_request", "type=%s reason=\"%s\"",
+				n2m_sub_type_name(part->type), text ? "not sent" : err);
+			free(text);
+			return -1;
+		}
+		free(text);
+		sent += (long)len;
+	}
+	return sent;
+}
+
+long bridge_shard_send(struct bridge *b, enum nvx_request_action action)
+{
+	struct n2m_sub_set part;
+	size_t n = 0, len = 0;
+	int nomem = 0;
+	long sent = 0;
+	char err[200];
+
+	if (!n2m_shard_active(&b->scale.shard)) {
+		char *text = bridge_shard_request(b, action, &len, err, sizeof err);
+		int rc = text ? n2m_upstream_send(&b->upstream, text, len) : -1;
+		if (!text)
+			n2m_log(&b->log, N2M_LOG_WARN, "upstream.no_request", "reason=\"%s\"", err);
+		free(text);
+		return rc == 0 ? (long)len : -1;
+	}
+	int64_t *owned = owned_ids(b, &n, &nomem);
+	if (nomem || n2m_shard_sub_set(&b->scale.shard, &b->desired, owned, n, &part) != 0) {
+		free(owned);
+		n2m_log(&b->log, N2M_LOG_ERROR, "upstream.no_request", "reason=\"out of memory\"");
+		return -1;
+	}
+	for (int t = 0; t < N2M_SUB_TYPE_COUNT && sent >= 0; t++) {
+		if (!part.subs[t].active)
+			continue;
+		long rc = send_type(b, action, &part.subs[t]);
+		sent = rc < 0 ? -1 : sent + rc;
+	}
+	n2m_sub_set_free(&part);
+	if (action == NVX_REQ_SUBSCRIBE)
+		remember_sent(b, owned, n);
+	else
+		free(owned);
+	return sent;
+}
+
 /* True if owned has an id that sent lacks (both sorted). */
 static int has_new_id(const int64_t *owned, size_t n, const int64_t *sent, size_t n_sent)
 {
@@ -189,10 +252,9 @@ static int has_new_id(const int64_t *owned, size_t n, const int64_t *sent, size_
 
 static void subscribe_new_owned(struct bridge *b)
 {
-	size_t n = 0, len = 0;
+	size_t n = 0;
 	int nomem = 0;
 	int64_t *owned = owned_ids(b, &n, &nomem);
-	char err[200];
 
 	if (!has_new_id(owned, n, b->scale.owned_sent, b->scale.n_owned_sent)) {
 		free(owned);
@@ -201,15 +263,9 @@ static void subscribe_new_owned(struct bridge *b)
 	n2m_log(&b->log, N2M_LOG_INFO, "shard.new_trackers", "owned=%zu subscribed=%zu", n,
 		b->scale.n_owned_sent);
 	free(owned);
-	char *text = bridge_shard_request(b, NVX_REQ_SUBSCRIBE, &len, err, sizeof err);
-	if (!text) {
-		n2m_log(&b->log, N2M_LOG_WARN, "upstream.no_request", "action=subscribe reason=\"%s\"",
-			err);
-		return;
-	}
-	if (n2m_upstream_send(&b->upstream, text, len) == 0)
-		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=subscribe bytes=%zu", len);
-	free(text);
+	long sent = bridge_shard_send(b, NVX_REQ_SUBSCRIBE);
+	if (sent > 0)
+		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=subscribe bytes=%ld", sent);
 }
 
 void bridge_shard_tick(struct bridge *b, time_t now)

@@ -54,6 +54,18 @@ int bridge_shard_answers(const struct bridge *b);
 char *bridge_shard_request(struct bridge *b, enum nvx_request_action action, size_t *len,
 			   char *err, size_t errlen);
 
+/* Sends the whole desired set upstream. Unsharded: one message (as
+ * bridge_shard_request). Sharded: one message per type and per
+ * N2M_SHARD_IDS_PER_MESSAGE ids, because a shard's selected targets can
+ * exceed the server's largest inbound message (Navixy and the simulator
+ * answer error 9); subscriptions add up on the server. Returns the bytes
+ * sent, -1 if a message could not be built or sent (logged). */
+long bridge_shard_send(struct bridge *b, enum nvx_request_action action);
+
+/* Ids in one sharded subscribe message: about 8 bytes each, so a message
+ * stays near 16 KiB, well under the 64 KiB servers accept. */
+#define N2M_SHARD_IDS_PER_MESSAGE 2000
+
 /* The same for one type (keep_all: an unsubscribe of a whole type). */
 char *bridge_shard_request_one(struct bridge *b, enum nvx_request_action action,
 			       const struct n2m_sub *sub, int keep_all, size_t *len,
