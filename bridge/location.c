@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_scan.h"
 #include "navixy_time.h"
 
 static struct json_object *member(struct json_object *obj, const char *key)
@@ -78,6 +79,136 @@ int n2m_location_from_state(struct json_object *state, struct n2m_location *loc)
 				l.present |= N2M_LOC_FIX_EPOCH;
 		}
 	}
+	l.stale = loc->stale;
+	l.valid = 1;
+	*loc = l;
+	return 1;
+}
+
+/* ---- from canonical text: the same rules as number_of and take ---- */
+
+/* A finite number from a JSON number or numeric string: 0, -1 if not a
+ * number, -2 if json-c must decide (escapes in the string). */
+static int number_of_text(const char *v, size_t len, double *out)
+{
+	char tmp[64];
+	enum n2m_json_kind kind = n2m_json_kind(v, len);
+	if (kind == N2M_JSON_STRING) {
+		v++;
+		len -= 2;
+		if (memchr(v, '\\', len))
+			return -2;
+	} else if (kind != N2M_JSON_INT && kind != N2M_JSON_DOUBLE) {
+		return -1;
+	}
+	if (len >= sizeof(tmp))
+		return -2;
+	memcpy(tmp, v, len);
+	tmp[len] = '\0';
+	char *end;
+	double d = kind == N2M_JSON_INT ? (double)n2m_json_int(v, len) : strtod(tmp, &end);
+	if (kind == N2M_JSON_STRING && (end == tmp || *end))
+		return -1;
+	if (!isfinite(d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+static int take_text(const char *v, size_t len, double *slot, uint32_t bit, uint32_t *present)
+{
+	if (!v)
+		return 0;
+	int rc = number_of_text(v, len, slot);
+	if (rc == 0)
+		*present |= bit;
+	return rc == -2 ? -1 : 0;
+}
+
+static int updated_text(const char *v, size_t len, struct n2m_location *l)
+{
+	if (!v || n2m_json_kind(v, len) != N2M_JSON_STRING)
+		return 0;
+	v++;
+	len -= 2;
+	if (memchr(v, '\\', len))
+		return -1;
+	if (len < sizeof(l->fix_time)) {
+		memcpy(l->fix_time, v, len);
+		l->fix_time[len] = '\0';
+		l->present |= N2M_LOC_FIX_TIME;
+		if (nvx_time_parse(l->fix_time, len, &l->fix_epoch) == 0)
+			l->present |= N2M_LOC_FIX_EPOCH;
+	}
+	return 0;
+}
+
+/* The gps members the location reads. */
+struct gps_text {
+	const char *lat, *lng, *alt, *speed, *heading, *precision, *updated, *location;
+	size_t lat_len, lng_len, alt_len, speed_len, heading_len, precision_len, updated_len,
+		location_len;
+};
+
+static void gps_members(const char *obj, size_t len, struct gps_text *g, int top)
+{
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	n2m_json_iter_init(&it, obj, len);
+	while (n2m_json_next_member(&it, &m)) {
+		if (n2m_json_key_is(&m, "lat")) {
+			g->lat = m.val;
+			g->lat_len = m.val_len;
+		} else if (n2m_json_key_is(&m, "lng")) {
+			g->lng = m.val;
+			g->lng_len = m.val_len;
+		} else if (!top) {
+			continue;
+		} else if (n2m_json_key_is(&m, "alt")) {
+			g->alt = m.val;
+			g->alt_len = m.val_len;
+		} else if (n2m_json_key_is(&m, "speed")) {
+			g->speed = m.val;
+			g->speed_len = m.val_len;
+		} else if (n2m_json_key_is(&m, "heading")) {
+			g->heading = m.val;
+			g->heading_len = m.val_len;
+		} else if (n2m_json_key_is(&m, "precision")) {
+			g->precision = m.val;
+			g->precision_len = m.val_len;
+		} else if (n2m_json_key_is(&m, "updated")) {
+			g->updated = m.val;
+			g->updated_len = m.val_len;
+		} else if (n2m_json_key_is(&m, "location")) {
+			g->location = m.val;
+			g->location_len = m.val_len;
+		}
+	}
+}
+
+int n2m_location_from_gps_text(const char *gps, size_t len, struct n2m_location *loc)
+{
+	if (!gps || n2m_json_kind(gps, len) != N2M_JSON_OBJECT)
+		return 0;
+	struct gps_text g;
+	memset(&g, 0, sizeof(g));
+	gps_members(gps, len, &g, 1);
+	if (g.location && n2m_json_kind(g.location, g.location_len) == N2M_JSON_OBJECT) {
+		/* lat/lng come from gps.location alone, as in n2m_location_from_state. */
+		g.lat = g.lng = NULL;
+		gps_members(g.location, g.location_len, &g, 0);
+	}
+	struct n2m_location l;
+	memset(&l, 0, sizeof(l));
+	if (take_text(g.lat, g.lat_len, &l.latitude, N2M_LOC_LATITUDE, &l.present) < 0 ||
+	    take_text(g.lng, g.lng_len, &l.longitude, N2M_LOC_LONGITUDE, &l.present) < 0 ||
+	    take_text(g.alt, g.alt_len, &l.altitude, N2M_LOC_ALTITUDE, &l.present) < 0 ||
+	    take_text(g.speed, g.speed_len, &l.speed, N2M_LOC_SPEED, &l.present) < 0 ||
+	    take_text(g.heading, g.heading_len, &l.heading, N2M_LOC_HEADING, &l.present) < 0 ||
+	    take_text(g.precision, g.precision_len, &l.gps_accuracy, N2M_LOC_ACCURACY,
+		      &l.present) < 0 ||
+	    updated_text(g.updated, g.updated_len, &l) < 0)
+		return -1;
 	l.stale = loc->stale;
 	l.valid = 1;
 	*loc = l;

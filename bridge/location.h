@@ -25,6 +25,12 @@ struct json_object;
  * then valid), 0 if not (loc untouched). */
 int n2m_location_from_state(struct json_object *state, struct n2m_location *loc);
 
+/* The same from canonical JSON text (json_scan.h): gps[0..len) is the
+ * value of the state's "gps" member, NULL if it has none. Returns 1 or 0 as
+ * above, or -1 (loc untouched) when a value needs json-c to read it the
+ * same way (a string with escapes). */
+int n2m_location_from_gps_text(const char *gps, size_t len, struct n2m_location *loc);
+
 /* The stale flag of loc at now. */
 int n2m_location_is_stale(const struct n2m_location *loc, time_t now, int stale_after_s);
 

@@ -17,6 +17,7 @@
 #include "hash64.h"
 #include "json_writer.h"
 #include "location.h"
+#include "mapping_parts.h"
 #include "readings_merge.h"
 #include "topic.h"
 
@@ -99,15 +100,9 @@ static struct n2m_publication *pub_list_push(struct n2m_pub_list *l)
 
 /* ---- emitting ---- */
 
-enum emit_mode {
-	EMIT_DEDUPE = 0, /* skip a retained payload the broker has or will have */
-	EMIT_ALWAYS,     /* resync and dirty: send regardless */
-	EMIT_CLEAR,      /* empty retained payload removing the topic */
-};
-
 /* Appends one publication of cls for tr on topic_id. `payload` is copied.
  * Returns 0 (also when deduplicated) or -1 on no memory. */
-static int emit(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr, enum n2m_topic_class cls,
+int n2m_map_emit(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr, enum n2m_topic_class cls,
 		const char *topic_id, const char *payload, size_t len, enum emit_mode mode,
 		struct n2m_pub_list *out, char *err, size_t errlen)
 {
@@ -145,17 +140,17 @@ const char *n2m_availability_text(enum n2m_availability a)
 	return NULL;
 }
 
-static int emit_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
+int n2m_map_emit_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			     enum emit_mode mode, struct n2m_pub_list *out, char *err, size_t errlen)
 {
 	const char *text = n2m_availability_text(n2m_tracker_availability(tr));
 	if (!text)
 		return 0;
-	return emit(ctx, tr, N2M_CLASS_AVAILABILITY, tr->topic_id, text, strlen(text), mode, out,
+	return n2m_map_emit(ctx, tr, N2M_CLASS_AVAILABILITY, tr->topic_id, text, strlen(text), mode, out,
 		    err, errlen);
 }
 
-static int emit_location(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
+int n2m_map_emit_location(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			 enum emit_mode mode, struct n2m_pub_list *out, char *err, size_t errlen)
 {
 	if (!tr->location.valid)
@@ -168,7 +163,7 @@ static int emit_location(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	n2m_buf_init_storage(&b, stack, sizeof(stack));
 	n2m_location_render(&tr->location, tr->location.stale, &b);
 	int rc = b.failed ? fail(err, errlen, "mapping: out of memory")
-			  : emit(ctx, tr, N2M_CLASS_LOCATION, tr->topic_id, b.data, b.len, mode,
+			  : n2m_map_emit(ctx, tr, N2M_CLASS_LOCATION, tr->topic_id, b.data, b.len, mode,
 				 out, err, errlen);
 	n2m_buf_free(&b);
 	return rc;
@@ -176,23 +171,30 @@ static int emit_location(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 
 /* ---- state ---- */
 
-/* connection_status to online (1) / offline (0); -1 for anything else. */
-static int connection_online(struct json_object *state)
+int n2m_map_connection_online(const char *s, size_t n)
 {
 	static const char *const online[] = { "active", "idle", "just_registered", "just_replaced" };
 	static const char *const offline[] = { "offline", "signal_lost" };
+	for (size_t i = 0; i < sizeof(online) / sizeof(online[0]); i++)
+		if (strlen(online[i]) == n && memcmp(s, online[i], n) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof(offline) / sizeof(offline[0]); i++)
+		if (strlen(offline[i]) == n && memcmp(s, offline[i], n) == 0)
+			return 0;
+	return -1;
+}
+
+/* connection_status to online (1) / offline (0); -1 for anything else.
+ * strlen, not the JSON length: an embedded NUL ends the name, as it did
+ * when this compared with strcmp. */
+static int connection_online(struct json_object *state)
+{
 	struct json_object *v = NULL;
 	if (!json_object_object_get_ex(state, "connection_status", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return -1;
 	const char *s = json_object_get_string(v);
-	for (size_t i = 0; i < sizeof(online) / sizeof(online[0]); i++)
-		if (strcmp(s, online[i]) == 0)
-			return 1;
-	for (size_t i = 0; i < sizeof(offline) / sizeof(offline[0]); i++)
-		if (strcmp(s, offline[i]) == 0)
-			return 0;
-	return -1;
+	return n2m_map_connection_online(s, strlen(s));
 }
 
 static int add_field(struct json_object *obj, const char *key, struct json_object *val)
@@ -223,11 +225,11 @@ int n2m_map_state(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		tr->connection_online = online;
 	n2m_location_from_state(state, &tr->location);
 
-	if (emit(ctx, tr, N2M_CLASS_STATE, tr->topic_id, text, len, EMIT_DEDUPE, out, err,
+	if (n2m_map_emit(ctx, tr, N2M_CLASS_STATE, tr->topic_id, text, len, EMIT_DEDUPE, out, err,
 		 errlen) < 0 ||
-	    emit_location(ctx, tr, EMIT_DEDUPE, out, err, errlen) < 0)
+	    n2m_map_emit_location(ctx, tr, EMIT_DEDUPE, out, err, errlen) < 0)
 		return -1;
-	return emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
+	return n2m_map_emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
 }
 
 /* ---- readings ---- */
@@ -256,7 +258,7 @@ int n2m_map_readings(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	const char *text = json_object_to_json_string_length(full, RENDER_FLAGS, &len);
 	rc = !text || n2m_tracker_store_readings(tr, text, len) < 0
 		     ? fail(err, errlen, "readings: out of memory")
-		     : emit(ctx, tr, N2M_CLASS_READINGS, tr->topic_id, text, len, EMIT_DEDUPE, out,
+		     : n2m_map_emit(ctx, tr, N2M_CLASS_READINGS, tr->topic_id, text, len, EMIT_DEDUPE, out,
 			    err, errlen);
 	json_object_put(full);
 	return rc;
@@ -274,7 +276,7 @@ int n2m_map_iot_monitor(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	const char *text = json_object_to_json_string_length(entry, RENDER_FLAGS, &len);
 	if (!text)
 		return fail(err, errlen, "iot_monitor: out of memory");
-	return emit(ctx, tr, N2M_CLASS_IOT_MONITOR, tr->topic_id, text, len, EMIT_DEDUPE, out, err,
+	return n2m_map_emit(ctx, tr, N2M_CLASS_IOT_MONITOR, tr->topic_id, text, len, EMIT_DEDUPE, out, err,
 		    errlen);
 }
 
@@ -300,7 +302,7 @@ int n2m_map_lifecycle(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		n2m_buf_puts(&b, "null");
 	n2m_buf_putc(&b, '}');
 	int rc = b.failed ? fail(err, errlen, "lifecycle: out of memory")
-			  : emit(ctx, tr, N2M_CLASS_LIFECYCLE, tr->topic_id, b.data, b.len,
+			  : n2m_map_emit(ctx, tr, N2M_CLASS_LIFECYCLE, tr->topic_id, b.data, b.len,
 				 EMIT_DEDUPE, out, err, errlen);
 	n2m_buf_free(&b);
 	if (rc < 0)
@@ -310,12 +312,12 @@ int n2m_map_lifecycle(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	case NVX_LIFECYCLE_BLOCK:
 		tr->blocked = 1;
 		tr->upstream = NVX_STATUS_BLOCKED;
-		return emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
+		return n2m_map_emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
 	case NVX_LIFECYCLE_UNBLOCK:
 		tr->blocked = 0;
 		if (tr->upstream == NVX_STATUS_BLOCKED)
 			tr->upstream = NVX_STATUS_NORMAL;
-		return emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
+		return n2m_map_emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
 	case NVX_LIFECYCLE_CORRUPT:
 		return n2m_map_clear(ctx, tr, NULL, out, err, errlen);
 	case NVX_LIFECYCLE_UNKNOWN:
@@ -327,7 +329,7 @@ int n2m_map_lifecycle(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 int n2m_map_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			 struct n2m_pub_list *out, char *err, size_t errlen)
 {
-	return emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
+	return n2m_map_emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
 }
 
 /* ---- clear, resync, dirty, stale ---- */
@@ -340,7 +342,7 @@ int n2m_map_clear(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr, const c
 		enum n2m_topic_class cls = tracker_classes[i];
 		if (!ctx->topics->classes[cls].retain)
 			continue;
-		if (emit(ctx, tr, cls, where, "", 0, EMIT_CLEAR, out, err, errlen) < 0)
+		if (n2m_map_emit(ctx, tr, cls, where, "", 0, EMIT_CLEAR, out, err, errlen) < 0)
 			return -1;
 	}
 	if (!topic_id)
@@ -355,15 +357,15 @@ static int emit_snapshot(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 {
 	switch (cls) {
 	case N2M_CLASS_STATE:
-		return tr->state_json ? emit(ctx, tr, cls, tr->topic_id, tr->state_json,
+		return tr->state_json ? n2m_map_emit(ctx, tr, cls, tr->topic_id, tr->state_json,
 					     tr->state_len, EMIT_ALWAYS, out, err, errlen) : 0;
 	case N2M_CLASS_READINGS:
-		return tr->readings_json ? emit(ctx, tr, cls, tr->topic_id, tr->readings_json,
+		return tr->readings_json ? n2m_map_emit(ctx, tr, cls, tr->topic_id, tr->readings_json,
 						tr->readings_len, EMIT_ALWAYS, out, err, errlen) : 0;
 	case N2M_CLASS_LOCATION:
-		return emit_location(ctx, tr, EMIT_ALWAYS, out, err, errlen);
+		return n2m_map_emit_location(ctx, tr, EMIT_ALWAYS, out, err, errlen);
 	case N2M_CLASS_AVAILABILITY:
-		return emit_availability(ctx, tr, EMIT_ALWAYS, out, err, errlen);
+		return n2m_map_emit_availability(ctx, tr, EMIT_ALWAYS, out, err, errlen);
 	default:
 		return 0;
 	}
@@ -428,7 +430,7 @@ int n2m_map_stale_refresh(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	int stale = n2m_location_is_stale(&tr->location, ctx->now, ctx->topics->stale_after_s);
 	if (stale == tr->location.stale)
 		return 0;
-	return emit_location(ctx, tr, EMIT_DEDUPE, out, err, errlen);
+	return n2m_map_emit_location(ctx, tr, EMIT_DEDUPE, out, err, errlen);
 }
 
 void n2m_publication_confirm(struct n2m_tracker *tr, const struct n2m_publication *p)

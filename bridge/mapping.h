@@ -94,6 +94,18 @@ int n2m_map_readings(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		     struct json_object *delta, struct n2m_pub_list *out,
 		     char *err, size_t errlen);
 
+/* The same for a raw item of nvx_frame_parse_fast: text[0..len) is the
+ * canonical JSON of the (unwrapped) state or of the readings delta; fields
+ * is the item's nvx_item.state (NULL: found by walking the text). The
+ * payloads are byte for byte those of the json-c functions above; items the
+ * text path does not cover are parsed with json-c and handed to them. */
+int n2m_map_state_text(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr, const char *text,
+		       size_t len, const struct nvx_state_fields *fields, struct n2m_pub_list *out,
+		       char *err, size_t errlen);
+int n2m_map_readings_text(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
+			  const char *text, size_t len, struct n2m_pub_list *out, char *err,
+			  size_t errlen);
+
 /* An iot_monitor entry for tr. */
 int n2m_map_iot_monitor(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			struct json_object *entry, struct n2m_pub_list *out,

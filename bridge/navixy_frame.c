@@ -320,7 +320,7 @@ static int parse_state(struct json_object *data, struct nvx_frame *f, char *err,
 		return fail(err, errlen, "state: %s", why);
 	if (alloc_items(f, 1, err, errlen) < 0)
 		return -1;
-	f->items[0] = (struct nvx_item){ state, id };
+	f->items[0] = (struct nvx_item){ .obj = state, .id = id };
 	f->n_items = 1;
 	return 0;
 }
@@ -341,7 +341,7 @@ static int parse_state_batch(struct json_object *data, struct nvx_frame *f, char
 			note_bad_item(f, "%s: item %zu: %s", i, why);
 			continue;
 		}
-		f->items[f->n_items++] = (struct nvx_item){ state, id };
+		f->items[f->n_items++] = (struct nvx_item){ .obj = state, .id = id };
 	}
 	return 0;
 }
@@ -373,7 +373,7 @@ static int parse_tracker_items(struct json_object *arr, struct nvx_frame *f, cha
 			note_bad_item(f, "%s: item %zu: %s", i, why);
 			continue;
 		}
-		f->items[f->n_items++] = (struct nvx_item){ item, id };
+		f->items[f->n_items++] = (struct nvx_item){ .obj = item, .id = id };
 	}
 	return 0;
 }
@@ -392,7 +392,7 @@ static int parse_readings_map(struct json_object *map, struct nvx_frame *f, char
 		else if (!json_object_is_type(val, json_type_object))
 			note_bad_item(f, "%s: entry %zu: %s", i, "not an object");
 		else
-			f->items[f->n_items++] = (struct nvx_item){ val, id };
+			f->items[f->n_items++] = (struct nvx_item){ .obj = val, .id = id };
 		i++;
 	}
 	return 0;
@@ -413,7 +413,7 @@ static int parse_readings_batch(struct json_object *data, struct nvx_frame *f, c
 			return fail(err, errlen, "readings_batch: %s", why);
 		if (alloc_items(f, 1, err, errlen) < 0)
 			return -1;
-		f->items[f->n_items++] = (struct nvx_item){ data, id };
+		f->items[f->n_items++] = (struct nvx_item){ .obj = data, .id = id };
 		return 0;
 	}
 	return parse_readings_map(data, f, err, errlen);

@@ -108,13 +108,28 @@ struct nvx_error {
 	struct json_object *data;       /* optional echo, borrowed, may be NULL */
 };
 
+/* Where a raw state item's fields are (found while validating it, so the
+ * mapping need not walk the state again); NULL / 0 when absent. */
+struct nvx_state_fields {
+	const char *gps, *status;       /* values of "gps", "connection_status" */
+	size_t gps_len, status_len;
+	int members;                    /* top-level members of the state */
+	int own_ids;                    /* it has "tracker_id" or "label" already */
+};
+
 /* One usable item of a state, state_batch, readings_batch or iot_monitor
  * event. For state/state_batch, obj is the unwrapped source state and id
  * its source_id. For readings_batch and iot_monitor, id is the tracker_id
  * and obj the readings / iot_last_values entry. */
 struct nvx_item {
-	struct json_object *obj;        /* borrowed */
+	struct json_object *obj;        /* borrowed; NULL for a raw item */
 	int64_t id;
+	/* nvx_frame_parse_fast (navixy_scan.h) leaves obj NULL and points here
+	 * instead: the item's canonical JSON text inside the message (for a
+	 * wrapped state, the inner state object). */
+	const char *raw;
+	size_t raw_len;
+	struct nvx_state_fields *state; /* raw state items: what the mapping reads */
 };
 
 struct nvx_lifecycle {

@@ -1,0 +1,505 @@
+/*
+ * json_scan.c - canonical JSON validation, iteration and comparison (see
+ * json_scan.h). The validator is the only place that checks; everything
+ * else trusts validated text and moves through it with little more than a
+ * byte search.
+ */
+#include "json_scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_lower_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+static int hex_value(char c)
+{
+	return is_digit(c) ? c - '0' : c - 'a' + 10;
+}
+
+/* \u00xx is canonical only for control characters json-c has no short
+ * escape for. */
+static int canonical_u_escape(const char *p, const char *end)
+{
+	if (end - p < 4 || p[0] != '0' || p[1] != '0' || !is_lower_hex(p[2]) ||
+	    !is_lower_hex(p[3]))
+		return 0;
+	int c = hex_value(p[2]) * 16 + hex_value(p[3]);
+	return c < 0x20 && c != '\b' && c != '\t' && c != '\n' && c != '\f' && c != '\r';
+}
+
+/* p at the opening quote; returns past the closing quote or NULL. */
+static const char *scan_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return p + 1;
+		if (c < 0x20)
+			return NULL;
+		if (c != '\\')
+			continue;
+		if (++p >= end)
+			return NULL;
+		switch (*p) {
+		case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
+			break;
+		case 'u':
+			if (!canonical_u_escape(p + 1, end))
+				return NULL;
+			p += 4;
+			break;
+		default:
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static const char *scan_digits(const char *p, const char *end)
+{
+	const char *start = p;
+	while (p < end && is_digit(*p))
+		p++;
+	return p > start ? p : NULL;
+}
+
+static const char *scan_number(const char *p, const char *end)
+{
+	const char *start = p;
+	int neg = *p == '-';
+	if (neg)
+		p++;
+	if (p >= end)
+		return NULL;
+	const char *int_start = p;
+	if (*p == '0')
+		p++;
+	else if (!(p = scan_digits(p, end)))
+		return NULL;
+	size_t int_digits = (size_t)(p - int_start);
+	int is_double = 0;
+	if (p < end && *p == '.') {
+		if (!(p = scan_digits(p + 1, end)))
+			return NULL;
+		is_double = 1;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (!(p = scan_digits(p, end)))
+			return NULL;
+		is_double = 1;
+	}
+	if (!is_double && (int_digits > 18 || (neg && p - start == 2 && start[1] == '0')))
+		return NULL; /* json-c would print these from the value, not the text */
+	return p;
+}
+
+static const char *scan_literal(const char *p, const char *end, const char *lit, size_t n)
+{
+	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0 ? p + n : NULL;
+}
+
+static const char *scan_value(const char *p, const char *end, int depth);
+
+/* Keys seen so far in one object, for the duplicate check. */
+struct key_set {
+	const char *key[N2M_JSON_SCAN_MAX_KEYS];
+	uint32_t len[N2M_JSON_SCAN_MAX_KEYS];
+	size_t n;
+};
+
+static int key_set_add(struct key_set *ks, const char *key, size_t len)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->len[i] == len && memcmp(ks->key[i], key, len) == 0)
+			return -1;
+	if (ks->n == N2M_JSON_SCAN_MAX_KEYS)
+		return -1;
+	ks->key[ks->n] = key;
+	ks->len[ks->n++] = (uint32_t)len;
+	return 0;
+}
+
+/* The object at p; each member's value is scanned by fn when given (it
+ * may look inside as it validates), else by scan_value. */
+static const char *scan_object_with(const char *p, const char *end, int depth,
+				    n2m_json_member_scan_fn fn, void *ctx)
+{
+	struct key_set ks;
+	ks.n = 0;
+	if (++p < end && *p == '}')
+		return p + 1;
+	while (p < end && *p == '"') {
+		const char *key_end = scan_string(p, end);
+		if (!key_end || key_set_add(&ks, p + 1, (size_t)(key_end - p - 2)) < 0)
+			return NULL;
+		const char *key = p + 1;
+		size_t key_len = (size_t)(key_end - p - 2);
+		p = key_end;
+		if (p >= end || *p != ':')
+			return NULL;
+		p = fn ? fn(ctx, key, key_len, p + 1, end, depth) : scan_value(p + 1, end, depth);
+		if (!p || p >= end)
+			return NULL;
+		if (*p == '}')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+static const char *scan_object(const char *p, const char *end, int depth)
+{
+	return scan_object_with(p, end, depth, NULL, NULL);
+}
+
+const char *n2m_json_scan_object(const char *p, const char *end, int depth,
+				 n2m_json_member_scan_fn fn, void *ctx)
+{
+	if (!p || p >= end || *p != '{' || depth <= 0)
+		return NULL;
+	return scan_object_with(p, end, depth - 1, fn, ctx);
+}
+
+const char *n2m_json_scan_array(const char *p, const char *end, int depth,
+				n2m_json_element_scan_fn fn, void *ctx)
+{
+	if (!p || p >= end || *p != '[' || depth <= 0)
+		return NULL;
+	depth--;
+	if (++p < end && *p == ']')
+		return p + 1;
+	while (p < end) {
+		p = fn ? fn(ctx, p, end, depth) : scan_value(p, end, depth);
+		if (!p || p >= end)
+			return NULL;
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+const char *n2m_json_scan_depth(const char *p, const char *end, int depth)
+{
+	return p && p <= end ? scan_value(p, end, depth) : NULL;
+}
+
+static const char *scan_array(const char *p, const char *end, int depth)
+{
+	if (++p < end && *p == ']')
+		return p + 1;
+	while (p < end) {
+		if (!(p = scan_value(p, end, depth)) || p >= end)
+			return NULL;
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+static const char *scan_value(const char *p, const char *end, int depth)
+{
+	if (p >= end)
+		return NULL;
+	switch (*p) {
+	case '{':
+		return depth > 0 ? scan_object(p, end, depth - 1) : NULL;
+	case '[':
+		return depth > 0 ? scan_array(p, end, depth - 1) : NULL;
+	case '"':
+		return scan_string(p, end);
+	case 't':
+		return scan_literal(p, end, "true", 4);
+	case 'f':
+		return scan_literal(p, end, "false", 5);
+	case 'n':
+		return scan_literal(p, end, "null", 4);
+	default:
+		return *p == '-' || is_digit(*p) ? scan_number(p, end) : NULL;
+	}
+}
+
+const char *n2m_json_scan_value(const char *p, const char *end)
+{
+	return p && p <= end ? scan_value(p, end, N2M_JSON_SCAN_MAX_DEPTH) : NULL;
+}
+
+int n2m_json_is_canonical(const char *text, size_t len)
+{
+	return text && n2m_json_scan_value(text, text + len) == text + len;
+}
+
+/* ---- walking validated text ---- */
+
+/* Past the closing quote of the validated string at p. A plain loop: the
+ * strings here are short, and a library search costs more per call than it
+ * saves per byte. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\')
+			p++;
+	}
+	return end;
+}
+
+const char *n2m_json_skip(const char *p, const char *end)
+{
+	if (p >= end)
+		return end;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']')
+			p++;
+		return p;
+	}
+	int depth = 0;
+	for (; p < end; p++) {
+		char c = *p;
+		if (c == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return end;
+}
+
+void n2m_json_iter_init(struct n2m_json_iter *it, const char *text, size_t len)
+{
+	it->p = text + 1;
+	it->end = text + len - 1; /* the closing bracket */
+}
+
+int n2m_json_next_member(struct n2m_json_iter *it, struct n2m_json_member *m)
+{
+	if (it->p >= it->end)
+		return 0;
+	const char *key_end = skip_string(it->p, it->end);
+	m->key = it->p + 1;
+	m->key_len = (size_t)(key_end - it->p - 2);
+	m->val = key_end + 1;
+	const char *v_end = n2m_json_skip(m->val, it->end);
+	m->val_len = (size_t)(v_end - m->val);
+	it->p = v_end + 1; /* past the comma (or onto the end) */
+	return 1;
+}
+
+int n2m_json_next_element(struct n2m_json_iter *it, const char **val, size_t *val_len)
+{
+	if (it->p >= it->end)
+		return 0;
+	const char *v_end = n2m_json_skip(it->p, it->end);
+	*val = it->p;
+	*val_len = (size_t)(v_end - it->p);
+	it->p = v_end + 1;
+	return 1;
+}
+
+int n2m_json_key_is(const struct n2m_json_member *m, const char *lit)
+{
+	size_t n = strlen(lit);
+	return m->key_len == n && memcmp(m->key, lit, n) == 0;
+}
+
+enum n2m_json_kind n2m_json_kind(const char *val, size_t len)
+{
+	switch (val[0]) {
+	case '{': return N2M_JSON_OBJECT;
+	case '[': return N2M_JSON_ARRAY;
+	case '"': return N2M_JSON_STRING;
+	case 't': return N2M_JSON_TRUE;
+	case 'f': return N2M_JSON_FALSE;
+	case 'n': return N2M_JSON_NULL;
+	default: break;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (val[i] == '.' || val[i] == 'e' || val[i] == 'E')
+			return N2M_JSON_DOUBLE;
+	return N2M_JSON_INT;
+}
+
+int64_t n2m_json_int(const char *val, size_t len)
+{
+	size_t i = val[0] == '-';
+	int64_t v = 0;
+	for (; i < len; i++)
+		v = v * 10 + (val[i] - '0');
+	return val[0] == '-' ? -v : v;
+}
+
+/* ---- equality ---- */
+
+static double double_of(const char *val, size_t len)
+{
+	char tmp[64];
+	if (len >= sizeof(tmp)) {
+		char *heap = malloc(len + 1);
+		if (!heap)
+			return 0;
+		memcpy(heap, val, len);
+		heap[len] = '\0';
+		double d = strtod(heap, NULL);
+		free(heap);
+		return d;
+	}
+	memcpy(tmp, val, len);
+	tmp[len] = '\0';
+	return strtod(tmp, NULL);
+}
+
+/* The value of key in the validated object, or NULL. */
+static const char *object_get(const char *obj, size_t len, const char *key, size_t key_len,
+			      size_t *val_len)
+{
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	n2m_json_iter_init(&it, obj, len);
+	while (n2m_json_next_member(&it, &m)) {
+		if (m.key_len == key_len && memcmp(m.key, key, key_len) == 0) {
+			*val_len = m.val_len;
+			return m.val;
+		}
+	}
+	return NULL;
+}
+
+/* Objects with the same keys in the same order (the usual case: both come
+ * from the same producer) compare pairwise; 1 equal, 0 not, -1 the key
+ * orders differ (compare as sets). Keys are unique, so once a key matches
+ * in place, its values decide. */
+static int objects_equal_in_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct n2m_json_iter ia, ib;
+	struct n2m_json_member ma, mb;
+	n2m_json_iter_init(&ia, a, alen);
+	n2m_json_iter_init(&ib, b, blen);
+	for (;;) {
+		int more_a = n2m_json_next_member(&ia, &ma);
+		int more_b = n2m_json_next_member(&ib, &mb);
+		if (!more_a || !more_b)
+			return more_a == more_b ? 1 : -1;
+		if (ma.key_len != mb.key_len || memcmp(ma.key, mb.key, ma.key_len) != 0)
+			return -1;
+		if (!n2m_json_equal(ma.val, ma.val_len, mb.val, mb.val_len))
+			return 0;
+	}
+}
+
+static int objects_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int in_order = objects_equal_in_order(a, alen, b, blen);
+	if (in_order >= 0)
+		return in_order;
+
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	size_t na = 0, nb = 0;
+	n2m_json_iter_init(&it, b, blen);
+	while (n2m_json_next_member(&it, &m))
+		nb++;
+	n2m_json_iter_init(&it, a, alen);
+	while (n2m_json_next_member(&it, &m)) {
+		size_t bv_len;
+		const char *bv = object_get(b, blen, m.key, m.key_len, &bv_len);
+		if (!bv || !n2m_json_equal(m.val, m.val_len, bv, bv_len))
+			return 0;
+		na++;
+	}
+	return na == nb;
+}
+
+static int arrays_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct n2m_json_iter ia, ib;
+	const char *va, *vb;
+	size_t la, lb;
+	n2m_json_iter_init(&ia, a, alen);
+	n2m_json_iter_init(&ib, b, blen);
+	for (;;) {
+		int more_a = n2m_json_next_element(&ia, &va, &la);
+		int more_b = n2m_json_next_element(&ib, &vb, &lb);
+		if (more_a != more_b)
+			return 0;
+		if (!more_a)
+			return 1;
+		if (!n2m_json_equal(va, la, vb, lb))
+			return 0;
+	}
+}
+
+int n2m_json_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	enum n2m_json_kind ka = n2m_json_kind(a, alen);
+	if (ka != n2m_json_kind(b, blen))
+		return 0;
+	switch (ka) {
+	case N2M_JSON_OBJECT:
+		/* Canonical text of equal content in the same key order is the
+		 * same bytes; only a reordering needs the set comparison. */
+		return (alen == blen && memcmp(a, b, alen) == 0) || objects_equal(a, alen, b, blen);
+	case N2M_JSON_ARRAY:
+		return (alen == blen && memcmp(a, b, alen) == 0) || arrays_equal(a, alen, b, blen);
+	case N2M_JSON_DOUBLE:
+		return double_of(a, alen) == double_of(b, blen);
+	default:
+		/* Strings, integers and literals have one canonical spelling. */
+		return alen == blen && memcmp(a, b, alen) == 0;
+	}
+}
+
+/* ---- escaping ---- */
+
+void n2m_json_escape_jsonc(struct n2m_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	n2m_buf_putc(b, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		n2m_buf_append(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': n2m_buf_append(b, "\\\"", 2); break;
+		case '\\': n2m_buf_append(b, "\\\\", 2); break;
+		case '\b': n2m_buf_append(b, "\\b", 2); break;
+		case '\f': n2m_buf_append(b, "\\f", 2); break;
+		case '\n': n2m_buf_append(b, "\\n", 2); break;
+		case '\r': n2m_buf_append(b, "\\r", 2); break;
+		case '\t': n2m_buf_append(b, "\\t", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			n2m_buf_append(b, u, sizeof(u));
+		}
+		}
+	}
+	n2m_buf_append(b, s + run, n - run);
+	n2m_buf_putc(b, '"');
+}

@@ -1,0 +1,298 @@
+/*
+ * readings_text.c - the readings merge on canonical text (see
+ * readings_text.h and, for the rule, readings_merge.h). The tables are
+ * fixed-size and on the stack: a merge allocates nothing.
+ */
+#include "readings_text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json_scan.h"
+
+#define MAX_MEMBERS 32
+#define MAX_ENTRIES 64
+#define N_SECTIONS 4
+
+struct section_rule {
+	const char *name;
+	const char *keys[2];
+};
+
+/* The same table as readings_merge.c: keep them in step. */
+static const struct section_rule rules[N_SECTIONS] = {
+	{ "inputs", { "sensor_id", "name" } },
+	{ "states", { "field", NULL } },
+	{ "virtual_sensors", { "sensor_id", NULL } },
+	{ "counters", { "type", NULL } },
+};
+
+struct slice {
+	const char *p;
+	size_t len;
+};
+
+/* One section entry and its identifying key (kname NULL: none). */
+struct entry {
+	struct slice v;
+	const char *kname;
+	struct slice key;
+};
+
+struct section {
+	struct entry e[MAX_ENTRIES];
+	size_t n;
+};
+
+/* A top-level member of the full readings: its value is a slice, or the
+ * section table `section` when that is >= 0. */
+struct member {
+	struct slice key;
+	struct slice val;
+	int section;
+};
+
+struct doc {
+	struct member m[MAX_MEMBERS];
+	size_t n;
+	struct section sec[N_SECTIONS];
+	char tracker_id[24];
+};
+
+static int is_key(struct slice key, const char *lit)
+{
+	size_t n = strlen(lit);
+	return key.len == n && memcmp(key.p, lit, n) == 0;
+}
+
+/* entry_key of readings_merge.c: the first rule key present and not null. */
+static void entry_key(const struct section_rule *rule, struct entry *e)
+{
+	e->kname = NULL;
+	if (n2m_json_kind(e->v.p, e->v.len) != N2M_JSON_OBJECT)
+		return;
+	for (size_t i = 0; i < 2 && rule->keys[i]; i++) {
+		struct n2m_json_iter it;
+		struct n2m_json_member m;
+		n2m_json_iter_init(&it, e->v.p, e->v.len);
+		while (n2m_json_next_member(&it, &m)) {
+			if (!n2m_json_key_is(&m, rule->keys[i]) ||
+			    n2m_json_kind(m.val, m.val_len) == N2M_JSON_NULL)
+				continue;
+			e->kname = rule->keys[i];
+			e->key = (struct slice){ m.val, m.val_len };
+			return;
+		}
+	}
+}
+
+static int section_push(struct section *s, const struct section_rule *rule, struct slice v)
+{
+	if (s->n == MAX_ENTRIES)
+		return -1;
+	s->e[s->n].v = v;
+	entry_key(rule, &s->e[s->n]);
+	s->n++;
+	return 0;
+}
+
+static int rule_of(struct slice key)
+{
+	for (int r = 0; r < N_SECTIONS; r++)
+		if (is_key(key, rules[r].name))
+			return r;
+	return -1;
+}
+
+/* The full readings' top-level members; -1 if they do not fit. Section
+ * entries are loaded only for the sections a delta touches (load_section):
+ * the others are copied through as they are. */
+static int load_full(struct doc *d, const char *full, size_t len)
+{
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	d->n = 0;
+	if (!full)
+		return 0;
+	if (len < 2 || full[0] != '{')
+		return -1;
+	n2m_json_iter_init(&it, full, len);
+	while (n2m_json_next_member(&it, &m)) {
+		if (d->n == MAX_MEMBERS)
+			return -1;
+		struct member *mm = &d->m[d->n++];
+		mm->key = (struct slice){ m.key, m.key_len };
+		mm->val = (struct slice){ m.val, m.val_len };
+		mm->section = -1;
+	}
+	return 0;
+}
+
+/* Turns member m (an array under rule r's name) into section table r. */
+static int load_section(struct doc *d, struct member *m, int r)
+{
+	struct n2m_json_iter it;
+	struct slice v;
+	d->sec[r].n = 0;
+	m->section = r;
+	n2m_json_iter_init(&it, m->val.p, m->val.len);
+	while (n2m_json_next_element(&it, &v.p, &v.len))
+		if (section_push(&d->sec[r], &rules[r], v) < 0)
+			return -1;
+	return 0;
+}
+
+static struct member *find_member(struct doc *d, const char *key)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (is_key(d->m[i].key, key))
+			return &d->m[i];
+	return NULL;
+}
+
+/* The member named key, added at the end (as json-c adds) when absent. */
+static struct member *member_for(struct doc *d, const char *key)
+{
+	struct member *m = find_member(d, key);
+	if (m || d->n == MAX_MEMBERS)
+		return m;
+	m = &d->m[d->n++];
+	m->key = (struct slice){ key, strlen(key) };
+	m->val = (struct slice){ NULL, 0 };
+	m->section = -1;
+	return m;
+}
+
+/* find_entry of readings_merge.c. */
+static long find_entry(const struct section *s, const struct entry *de)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct entry *c = &s->e[i];
+		if (!de->kname) {
+			if (n2m_json_equal(c->v.p, c->v.len, de->v.p, de->v.len))
+				return (long)i;
+		} else if (c->kname == de->kname &&
+			   n2m_json_equal(c->key.p, c->key.len, de->key.p, de->key.len)) {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+/* merge_section of readings_merge.c: 1 changed, 0 not, -1 bad input,
+ * N2M_READINGS_TEXT_UNCOVERED. */
+static int merge_section(struct doc *d, int r, struct slice dsec, char *err, size_t errlen)
+{
+	if (!dsec.p || n2m_json_kind(dsec.p, dsec.len) == N2M_JSON_NULL)
+		return 0;
+	if (n2m_json_kind(dsec.p, dsec.len) != N2M_JSON_ARRAY) {
+		snprintf(err, errlen, "readings: %s is not an array", rules[r].name);
+		return -1;
+	}
+	int changed = 0;
+	struct section *s = &d->sec[r];
+	struct n2m_json_iter probe;
+	struct slice first;
+	n2m_json_iter_init(&probe, dsec.p, dsec.len);
+	int empty = !n2m_json_next_element(&probe, &first.p, &first.len);
+	struct member *m = find_member(d, rules[r].name);
+	if (m && m->section < 0 && n2m_json_kind(m->val.p, m->val.len) == N2M_JSON_ARRAY) {
+		if (empty)
+			return 0; /* nothing to merge into an existing section */
+		if (load_section(d, m, r) < 0)
+			return N2M_READINGS_TEXT_UNCOVERED;
+	}
+	if (!m || m->section != r) {
+		if (!(m = member_for(d, rules[r].name)))
+			return N2M_READINGS_TEXT_UNCOVERED;
+		m->section = r;
+		s->n = 0;
+		changed = 1;
+	}
+	struct n2m_json_iter it;
+	struct entry de;
+	n2m_json_iter_init(&it, dsec.p, dsec.len);
+	while (n2m_json_next_element(&it, &de.v.p, &de.v.len)) {
+		entry_key(&rules[r], &de);
+		long at = find_entry(s, &de);
+		if (at >= 0 && n2m_json_equal(s->e[at].v.p, s->e[at].v.len, de.v.p, de.v.len))
+			continue;
+		if (at >= 0)
+			s->e[at] = de;
+		else if (section_push(s, &rules[r], de.v) < 0)
+			return N2M_READINGS_TEXT_UNCOVERED;
+		changed = 1;
+	}
+	return changed;
+}
+
+static void render(const struct doc *d, struct n2m_buf *out)
+{
+	n2m_buf_putc(out, '{');
+	for (size_t i = 0; i < d->n; i++) {
+		const struct member *m = &d->m[i];
+		if (i)
+			n2m_buf_putc(out, ',');
+		n2m_buf_putc(out, '"');
+		n2m_buf_append(out, m->key.p, m->key.len);
+		n2m_buf_append(out, "\":", 2);
+		if (m->section < 0) {
+			n2m_buf_append(out, m->val.p, m->val.len);
+			continue;
+		}
+		const struct section *s = &d->sec[m->section];
+		n2m_buf_putc(out, '[');
+		for (size_t k = 0; k < s->n; k++) {
+			if (k)
+				n2m_buf_putc(out, ',');
+			n2m_buf_append(out, s->e[k].v.p, s->e[k].v.len);
+		}
+		n2m_buf_putc(out, ']');
+	}
+	n2m_buf_putc(out, '}');
+}
+
+int n2m_readings_merge_text(const char *full, size_t full_len, const char *delta,
+			    size_t delta_len, int64_t tracker_id, struct n2m_buf *out, char *err,
+			    size_t errlen)
+{
+	struct doc d;
+	if (n2m_json_kind(delta, delta_len) != N2M_JSON_OBJECT || load_full(&d, full, full_len) < 0)
+		return N2M_READINGS_TEXT_UNCOVERED;
+	struct slice dsec[N_SECTIONS] = { { NULL, 0 } }, ts = { NULL, 0 };
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	n2m_json_iter_init(&it, delta, delta_len);
+	while (n2m_json_next_member(&it, &m)) {
+		struct slice key = { m.key, m.key_len };
+		int r = rule_of(key);
+		if (r >= 0)
+			dsec[r] = (struct slice){ m.val, m.val_len };
+		else if (is_key(key, "timestamp"))
+			ts = (struct slice){ m.val, m.val_len };
+	}
+	int changed = 0;
+	for (int r = 0; r < N_SECTIONS; r++) {
+		int rc = merge_section(&d, r, dsec[r], err, errlen);
+		if (rc < 0)
+			return rc;
+		changed |= rc;
+	}
+	if (!changed && full)
+		return 0;
+	struct member *mm;
+	if (changed && ts.p && n2m_json_kind(ts.p, ts.len) != N2M_JSON_NULL) {
+		if (!(mm = member_for(&d, "timestamp")))
+			return N2M_READINGS_TEXT_UNCOVERED;
+		mm->val = ts;
+		mm->section = -1;
+	}
+	if (!(mm = member_for(&d, "tracker_id")))
+		return N2M_READINGS_TEXT_UNCOVERED;
+	mm->val.len = (size_t)snprintf(d.tracker_id, sizeof(d.tracker_id), "%lld",
+				       (long long)tracker_id);
+	mm->val.p = d.tracker_id;
+	mm->section = -1;
+	render(&d, out);
+	return 1;
+}

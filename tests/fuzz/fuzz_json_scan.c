@@ -1,0 +1,78 @@
+/*
+ * fuzz_json_scan.c - differential fuzzing of the canonical JSON scanner and
+ * the fast frame path against json-c:
+ *   - whatever n2m_json_is_canonical accepts, json-c's strict parser must
+ *     accept and print back byte for byte (the promise json_scan.h makes);
+ *   - nvx_frame_parse_fast must agree with nvx_frame_parse on success,
+ *     event and every item id;
+ *   - for canonical objects, n2m_json_equal(x, x) holds.
+ * Any disagreement aborts.
+ */
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_scan.h"
+#include "navixy_scan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_canonical(const char *text, size_t len)
+{
+	if (!n2m_json_is_canonical(text, len))
+		return;
+	struct json_tokener *tok = json_tokener_new_ex(NVX_FRAME_MAX_DEPTH);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	int ok = json_tokener_get_error(tok) == json_tokener_success &&
+		 json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (!ok)
+		abort();
+	size_t out_len = 0;
+	const char *out = json_object_to_json_string_length(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &out_len);
+	if (out_len != len || memcmp(out, text, len) != 0)
+		abort();
+	json_object_put(o);
+	if (!n2m_json_equal(text, len, text, len))
+		abort();
+}
+
+static void check_frames(const char *text, size_t len)
+{
+	struct nvx_frame a, b;
+	char ea[200], eb[200];
+	int ra = nvx_frame_parse(text, len, &a, ea, sizeof ea);
+	int rb = nvx_frame_parse_fast(text, len, &b, eb, sizeof eb);
+	if (ra != rb)
+		abort();
+	if (ra == 0) {
+		if (a.kind != b.kind || a.event != b.event || a.n_items != b.n_items ||
+		    a.n_bad_items != b.n_bad_items)
+			abort();
+		for (size_t i = 0; i < a.n_items; i++)
+			if (a.items[i].id != b.items[i].id)
+				abort();
+	} else if (strcmp(ea, eb) != 0) {
+		abort();
+	}
+	nvx_frame_free(&a);
+	nvx_frame_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 1 << 16)
+		return 0;
+	char *text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	check_canonical(text, size);
+	check_frames(text, size);
+	free(text);
+	return 0;
+}

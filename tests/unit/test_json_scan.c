@@ -1,0 +1,246 @@
+/*
+ * test_json_scan.c - the canonical JSON scanner (json_scan.h), the fast
+ * frame path (navixy_scan.h) and the text mapping (mapping_text.c,
+ * readings_text.c), each checked against the json-c path it replaces: the
+ * same frames, the same payloads byte for byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "json_scan.h"
+#include "mapping.h"
+#include "navixy_scan.h"
+#include "tracker_table.h"
+#include "unit_data.h"
+
+#define PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static int canon(const char *s)
+{
+	return n2m_json_is_canonical(s, strlen(s));
+}
+
+static void accepts_only_what_jsonc_prints_back(void **state)
+{
+	(void)state;
+	const char *yes[] = { "{}", "[]", "{\"a\":[1,-2,0,1.50,1E5,-0.0,true,false,null]}",
+			      "\"\\u001f\\n\\\"\\\\\xc3\xa9/\"", "{\"a\":{\"b\":[{}]}}",
+			      "123456789012345678" };
+	const char *no[] = { "{ }", " {}", "{\"a\":1,\"a\":2}", "\"\\/\"", "\"\\u0041\"",
+			     "\"\\u000a\"", "\"\\u001F\"", "-0", "01", "1.", ".5",
+			     "1234567890123456789", "[1,]", "{\"a\"}", "\"a", "nul", "\"\x01\"",
+			     "[1] ", "{\"a\":1,}" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_true(canon(yes[i]));
+		struct json_object *o = json_tokener_parse(yes[i]);
+		assert_string_equal(json_object_to_json_string_ext(o, PLAIN), yes[i]);
+		json_object_put(o);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(canon(no[i]));
+	char deep[64] = { 0 };
+	memset(deep, '[', N2M_JSON_SCAN_MAX_DEPTH + 1);
+	memset(deep + N2M_JSON_SCAN_MAX_DEPTH + 1, ']', N2M_JSON_SCAN_MAX_DEPTH + 1);
+	assert_false(canon(deep));
+}
+
+static void escapes_every_byte_like_jsonc(void **state)
+{
+	(void)state;
+	for (int c = 1; c < 256; c++) {
+		char s[4] = { 'a', (char)c, 'b', 0 };
+		struct json_object *o = json_object_new_string(s);
+		struct n2m_buf b;
+		n2m_buf_init(&b);
+		n2m_json_escape_jsonc(&b, s, 3);
+		assert_string_equal(b.data, json_object_to_json_string_ext(o, PLAIN));
+		n2m_buf_free(&b);
+		json_object_put(o);
+	}
+}
+
+static int eq(const char *a, const char *b)
+{
+	return n2m_json_equal(a, strlen(a), b, strlen(b));
+}
+
+static void equality_follows_json_object_equal(void **state)
+{
+	(void)state;
+	assert_true(eq("{\"a\":1,\"b\":[1,2]}", "{\"b\":[1,2],\"a\":1}"));
+	assert_true(eq("1.0", "1.00"));
+	assert_false(eq("1", "1.0"));
+	assert_false(eq("{\"a\":1}", "{\"a\":1,\"b\":2}"));
+	assert_false(eq("[1,2]", "[2,1]"));
+	assert_true(eq("null", "null"));
+	assert_false(eq("\"a\"", "\"b\""));
+}
+
+/* The data files, printed compactly by json-c, through both parsers. */
+static void fast_frames_match_jsonc_frames(void **state)
+{
+	(void)state;
+	const char *files[] = { "state_batch_obs.json", "readings_batch_obs.json",
+				"state_doc.json" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t len;
+		char *text = unit_data_read(files[i], &len);
+		assert_non_null(text);
+		struct json_object *o = json_tokener_parse(text);
+		const char *compact = json_object_to_json_string_ext(o, PLAIN);
+		struct nvx_frame a, b;
+		char err[200];
+		assert_int_equal(nvx_frame_parse(compact, strlen(compact), &a, err, sizeof err), 0);
+		assert_int_equal(nvx_frame_parse_fast(compact, strlen(compact), &b, err, sizeof err), 0);
+		assert_int_equal(a.event, b.event);
+		assert_int_equal(a.n_items, b.n_items);
+		for (size_t k = 0; k < a.n_items; k++) {
+			assert_int_equal(a.items[k].id, b.items[k].id);
+			if (!b.items[k].raw)
+				continue; /* json-c path */
+			const char *want = json_object_to_json_string_ext(a.items[k].obj, PLAIN);
+			assert_int_equal(strlen(want), b.items[k].raw_len);
+			assert_memory_equal(want, b.items[k].raw, b.items[k].raw_len);
+		}
+		nvx_frame_free(&a);
+		nvx_frame_free(&b);
+		json_object_put(o);
+		free(text);
+	}
+}
+
+static void non_canonical_frames_take_the_jsonc_path(void **state)
+{
+	(void)state;
+	const char *pretty = "{ \"type\":\"event\",\"event\":\"state\",\"data\":{\"source_id\":5}}";
+	const char *bad = "{\"type\":\"event\",\"event\":\"state_batch\",\"data\":[{\"source_id\":0}]}";
+	struct nvx_frame f;
+	char err[200];
+	assert_int_equal(nvx_frame_parse_fast(pretty, strlen(pretty), &f, err, sizeof err), 0);
+	assert_non_null(f.items[0].obj);
+	nvx_frame_free(&f);
+	assert_int_equal(nvx_frame_parse_fast(bad, strlen(bad), &f, err, sizeof err), 0);
+	assert_int_equal(f.n_items, 0);
+	assert_int_equal(f.n_bad_items, 1);
+	nvx_frame_free(&f);
+	const char *cut = "{\"type\":\"event\",\"event\":\"state\",\"data\":{\"source_id\":5}";
+	assert_int_equal(nvx_frame_parse_fast(cut, strlen(cut), &f, err, sizeof err), -1);
+	assert_string_equal(err, "not JSON: truncated");
+}
+
+struct pair {
+	struct n2m_config cfg;
+	struct n2m_tracker_table t;
+	struct n2m_tracker *a, *b; /* a: json-c path, b: text path */
+	struct n2m_map_ctx ctx;
+};
+
+static void pair_init(struct pair *p, const char *label)
+{
+	n2m_config_defaults(&p->cfg);
+	n2m_tracker_table_init(&p->t, N2M_TOPIC_ID_TRACKER_ID);
+	p->a = n2m_tracker_get_or_add(&p->t, 7, NULL);
+	p->b = n2m_tracker_get_or_add(&p->t, 8, NULL);
+	n2m_tracker_set_label(&p->t, p->a, label, NULL);
+	n2m_tracker_set_label(&p->t, p->b, label, NULL);
+	p->b->id = 7; /* same payloads; the table is not searched below */
+	p->ctx = (struct n2m_map_ctx){ .base_topic = "n", .topics = &p->cfg.topics, .now = 1760000000 };
+}
+
+static void pair_free(struct pair *p)
+{
+	p->b->id = 8;
+	n2m_tracker_table_free(&p->t);
+	n2m_config_free(&p->cfg);
+}
+
+static void same_pubs(struct n2m_pub_list *x, struct n2m_pub_list *y)
+{
+	assert_int_equal(x->n, y->n);
+	for (size_t i = 0; i < x->n; i++) {
+		assert_string_equal(x->items[i].payload, y->items[i].payload);
+		assert_int_equal(x->items[i].cls, y->items[i].cls);
+	}
+	n2m_pub_list_clear(x);
+	n2m_pub_list_clear(y);
+}
+
+static void map_both(struct pair *p, const char *json, int readings)
+{
+	struct n2m_pub_list x, y;
+	char e1[200] = "", e2[200] = "";
+	n2m_pub_list_init(&x);
+	n2m_pub_list_init(&y);
+	struct json_object *o = json_tokener_parse(json);
+	int r1 = readings ? n2m_map_readings(&p->ctx, p->a, o, &x, e1, sizeof e1)
+			  : n2m_map_state(&p->ctx, p->a, o, &x, e1, sizeof e1);
+	int r2 = readings ? n2m_map_readings_text(&p->ctx, p->b, json, strlen(json), &y, e2, sizeof e2)
+			  : n2m_map_state_text(&p->ctx, p->b, json, strlen(json), NULL, &y, e2,
+					       sizeof e2);
+	assert_int_equal(r1, r2);
+	assert_string_equal(e1, e2);
+	same_pubs(&x, &y);
+	n2m_pub_list_free(&x);
+	n2m_pub_list_free(&y);
+	json_object_put(o);
+}
+
+static void state_text_payloads_match(void **state)
+{
+	(void)state;
+	struct pair p;
+	pair_init(&p, "Truck \"7\"\b\x01/\xc3\xa9");
+	map_both(&p, "{\"source_id\":5,\"gps\":{\"updated\":\"2025-10-08T18:31:28-06:00\","
+		     "\"location\":{\"lat\":25.841693,\"lng\":\"-97.5\"},\"speed\":79,\"alt\":null},"
+		     "\"connection_status\":\"idle\"}", 0);
+	map_both(&p, "{\"source_id\":5,\"gps\":{\"lat\":1,\"lng\":2.5e1,\"updated\":\"x\"},"
+		     "\"connection_status\":\"offline\"}", 0);
+	map_both(&p, "{\"source_id\":5,\"label\":\"old\",\"connection_status\":\"a\\u0000\"}", 0);
+	map_both(&p, "{}", 0);
+	assert_string_equal(p.a->state_json, p.b->state_json);
+	pair_free(&p);
+}
+
+static void readings_text_payloads_match(void **state)
+{
+	(void)state;
+	struct pair p;
+	pair_init(&p, "r");
+	const char *steps[] = {
+		"{\"tracker_id\":7,\"inputs\":[],\"states\":[{\"field\":\"a\",\"value\":1}],"
+		"\"counters\":[{\"type\":\"odo\",\"value\":1.0}],\"timestamp\":\"t1\"}",
+		"{\"tracker_id\":7,\"counters\":[{\"type\":\"odo\",\"value\":1.00}],\"timestamp\":\"t2\"}",
+		"{\"tracker_id\":7,\"counters\":[{\"value\":2,\"type\":\"odo\"}],\"timestamp\":\"t3\"}",
+		"{\"tracker_id\":7,\"inputs\":[{\"name\":\"n\",\"sensor_id\":null,\"value\":3},"
+		"{\"sensor_id\":9,\"value\":4},5,5],\"virtual_sensors\":[{\"x\":1}],\"timestamp\":null}",
+		"{\"tracker_id\":7,\"inputs\":[{\"name\":\"n\",\"value\":6},{\"sensor_id\":9,\"value\":4}]}",
+		"{\"tracker_id\":7,\"states\":{}}",
+		"{\"tracker_id\":7,\"inputs\":[],\"timestamp\":\"t9\"}",
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		map_both(&p, steps[i], 1);
+	assert_string_equal(p.a->readings_json, p.b->readings_json);
+	pair_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(accepts_only_what_jsonc_prints_back),
+		cmocka_unit_test(escapes_every_byte_like_jsonc),
+		cmocka_unit_test(equality_follows_json_object_equal),
+		cmocka_unit_test(fast_frames_match_jsonc_frames),
+		cmocka_unit_test(non_canonical_frames_take_the_jsonc_path),
+		cmocka_unit_test(state_text_payloads_match),
+		cmocka_unit_test(readings_text_payloads_match),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
