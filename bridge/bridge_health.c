@@ -79,6 +79,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_DROP_BINARY] = u->binary;
 	v[N2M_HM_DROP_PUBLISH_FAILED] = c->publish_failures;
 	v[N2M_HM_DROP_MQTT_INBOUND] = atomic_load(&b->mqtt.counters.messages_dropped);
+	v[N2M_HM_DROP_OUTAGE_QUEUE] = b->events.dropped;
 }
 
 static void collect_connections(struct bridge *b, uint64_t *v)
@@ -97,6 +98,7 @@ static void collect_connections(struct bridge *b, uint64_t *v)
 	v[N2M_HM_QUEUE_MQTT_INBOUND] = mqtt_queue_len(&b->mqtt);
 	v[N2M_HM_QUEUE_RESYNC] = b->resync_active && b->resync_cursor < trackers
 					 ? trackers - b->resync_cursor : 0;
+	v[N2M_HM_QUEUE_OUTAGE] = b->events.count;
 }
 
 void bridge_health_collect(struct bridge *b, struct n2m_health_sample *s)

@@ -69,6 +69,8 @@ static const struct n2m_health_metric_info metrics[N2M_HM_COUNT] = {
 	  "kind=\"publish_failed\"", NULL, 0 },
 	{ N2M_HM_DROP_MQTT_INBOUND, "drops", "mqtt_inbound", C, "drops_total",
 	  "kind=\"mqtt_inbound\"", NULL, 0 },
+	{ N2M_HM_DROP_OUTAGE_QUEUE, "drops", "outage_queue", C, "drops_total",
+	  "kind=\"outage_queue\"", NULL, 0 },
 
 	{ N2M_HM_UPSTREAM_CONNECTS, "upstream", "connects", C, "connects_total", "side=\"upstream\"",
 	  "Successful connections, per side (upstream: completed handshakes)", 0 },
@@ -86,6 +88,8 @@ static const struct n2m_health_metric_info metrics[N2M_HM_COUNT] = {
 	{ N2M_HM_QUEUE_MQTT_INBOUND, "queue", "mqtt_inbound", G, "queue_depth",
 	  "queue=\"mqtt_inbound\"", "Items waiting in the bridge's queues", 0 },
 	{ N2M_HM_QUEUE_RESYNC, "queue", "resync_pending", G, "queue_depth", "queue=\"resync\"", NULL,
+	  0 },
+	{ N2M_HM_QUEUE_OUTAGE, "queue", "outage_events", G, "queue_depth", "queue=\"outage\"", NULL,
 	  0 },
 };
 
