@@ -14,6 +14,7 @@
 #include "bridge_control.h"
 #include "navixy_frame.h"
 #include "navixy_request.h"
+#include "navixy_scan.h"
 
 /* Navixy error codes that mean the hash is no good (spec §3.1). */
 #define NVX_CODE_WRONG_HASH 3
@@ -361,13 +362,18 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 			if (!(tr = tracker_for_source(b, it->id)))
 				continue;
 			b->counters.state_updates++;
-			rc = n2m_map_state(&ctx, tr, it->obj, &b->pubs, err, sizeof err);
+			/* Raw items (the fast path) carry no json-c object. */
+			rc = it->obj ? n2m_map_state(&ctx, tr, it->obj, &b->pubs, err, sizeof err)
+				     : n2m_map_state_text(&ctx, tr, it->raw, it->raw_len, it->state,
+							  &b->pubs, err, sizeof err);
 			break;
 		case NVX_EVENT_READINGS_BATCH:
 			if (!(tr = tracker_for_id(b, it->id)))
 				continue;
 			b->counters.readings_updates++;
-			rc = n2m_map_readings(&ctx, tr, it->obj, &b->pubs, err, sizeof err);
+			rc = it->obj ? n2m_map_readings(&ctx, tr, it->obj, &b->pubs, err, sizeof err)
+				     : n2m_map_readings_text(&ctx, tr, it->raw, it->raw_len,
+							     &b->pubs, err, sizeof err);
 			break;
 		case NVX_EVENT_IOT_MONITOR:
 			if (!(tr = tracker_for_id(b, it->id)))
@@ -475,7 +481,7 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 	char err[200];
 
 	b->counters.frames_in++;
-	if (nvx_frame_parse(msg, len, &f, err, sizeof err) != 0) {
+	if (nvx_frame_parse_fast(msg, len, &f, err, sizeof err) != 0) {
 		b->counters.parse_errors++;
 		log_parse_error(b, err, len);
 		return;
