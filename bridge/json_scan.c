@@ -130,6 +130,17 @@ static int key_set_add(struct key_set *ks, const char *key, size_t len)
 	return 0;
 }
 
+/* json-c keeps object keys as C strings: a key with an escaped NUL would
+ * print cut short, so it is not canonical (an escaped backslash followed by
+ * "u0000" is refused too: harmless, json-c then decides). */
+static int key_has_nul(const char *p, const char *end)
+{
+	for (; end - p >= 6; p++)
+		if (p[0] == '\\' && memcmp(p + 1, "u0000", 5) == 0)
+			return 1;
+	return 0;
+}
+
 /* The object at p; each member's value is scanned by fn when given (it
  * may look inside as it validates), else by scan_value. */
 static const char *scan_object_with(const char *p, const char *end, int depth,
@@ -141,7 +152,8 @@ static const char *scan_object_with(const char *p, const char *end, int depth,
 		return p + 1;
 	while (p < end && *p == '"') {
 		const char *key_end = scan_string(p, end);
-		if (!key_end || key_set_add(&ks, p + 1, (size_t)(key_end - p - 2)) < 0)
+		if (!key_end || key_has_nul(p + 1, key_end - 1) ||
+		    key_set_add(&ks, p + 1, (size_t)(key_end - p - 2)) < 0)
 			return NULL;
 		const char *key = p + 1;
 		size_t key_len = (size_t)(key_end - p - 2);
