@@ -114,7 +114,7 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 	n2m_pub_list_init(&b->pubs);
 	n2m_event_queue_init(&b->events, N2M_EVENT_QUEUE_MAX_ITEMS, N2M_EVENT_QUEUE_MAX_BYTES);
 	if (bridge_shard_init(b, err, errlen) != 0 || init_parts(b, err, errlen) != 0 ||
-	    bridge_health_init(b, err, errlen) != 0)
+	    bridge_standby_init(b, err, errlen) != 0 || bridge_health_init(b, err, errlen) != 0)
 		return -1;
 	return bridge_control_init(b, err, errlen);
 }
@@ -129,6 +129,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 		bridge_refresh_stale(b);
 	}
 	bridge_shard_tick(b, now);
+	bridge_standby_tick(b, now);
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
 }
 
@@ -169,7 +170,9 @@ int bridge_run(struct bridge *b)
 		n2m_log(&b->log, N2M_LOG_ERROR, "bridge.thread_failed", "what=mqtt_connector");
 		return -1;
 	}
-	n2m_upstream_start(&b->upstream);
+	/* A passive hot standby starts upstream only when it takes over. */
+	if (!bridge_standby_passive(b))
+		n2m_upstream_start(&b->upstream);
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
 	bridge_health_start(b);
 	while (!b->signals->stop) {
@@ -211,6 +214,8 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "mqtt.base_topic", differs(o->mqtt.base_topic, n->mqtt.base_topic) },
 		{ "bridge.instance", differs(o->bridge.instance, n->bridge.instance) },
 		{ "bridge.shard", differs(o->bridge.shard, n->bridge.shard) },
+		{ "bridge.standby_for", differs(o->bridge.standby_for, n->bridge.standby_for) },
+		{ "bridge.takeover_s", o->bridge.takeover_s != n->bridge.takeover_s },
 		{ "topics.id_mode", o->topics.id_mode != n->topics.id_mode },
 		{ "log.syslog", o->log.syslog != n->log.syslog },
 		{ "health.interval_s", o->health.interval_s != n->health.interval_s },
@@ -301,6 +306,7 @@ void bridge_free(struct bridge *b)
 	n2m_pub_list_free(&b->pubs);
 	n2m_event_queue_free(&b->events);
 	bridge_shard_free(b);
+	bridge_standby_free(b);
 	free(b->last_upstream_payload);
 	memset(b->hash, 0, sizeof b->hash);
 	n2m_config_free(&b->cfg);

@@ -21,6 +21,7 @@
 
 #include "bridge_health.h"
 #include "bridge_shard.h"
+#include "bridge_standby.h"
 #include "config.h"
 #include "event_queue.h"
 #include "log.h"
@@ -94,6 +95,7 @@ struct bridge {
 	struct n2m_bridge_counters counters;
 	struct n2m_bridge_health health; /* health topic, /metrics, systemd (bridge_health.c) */
 	struct n2m_bridge_scale scale;   /* shard and instance (bridge_shard.c) */
+	struct n2m_bridge_standby standby; /* hot standby (bridge_standby.c) */
 };
 
 /* Takes ownership of *cfg (left zeroed). Creates the lws context and every

@@ -40,6 +40,14 @@ void bridge_publish_pending(struct bridge *b)
 		const struct n2m_publication *p = &b->pubs.items[i];
 		if (!p->topic)
 			continue;
+		if (bridge_standby_skip(b, p)) {
+			/* The broker holds this payload already (taken over from a peer). */
+			struct n2m_tracker *held = p->tracker_id
+				? n2m_tracker_find(&b->trackers, p->tracker_id) : NULL;
+			if (held)
+				n2m_publication_confirm(held, p);
+			continue;
+		}
 		enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, p->topic, p->payload,
 								   p->payload_len, p->qos, p->retain);
 		if (rc == N2M_MQTT_OK) {
@@ -228,7 +236,7 @@ void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg)
 	struct bridge *b = ctx;
 
 	/* Control requests (bridge/request/+) are the control plane's alone. */
-	if (bridge_control_message(b, msg))
+	if (bridge_standby_message(b, msg) || bridge_control_message(b, msg))
 		return;
 	n2m_log(&b->log, N2M_LOG_DEBUG, "mqtt.message", "topic=%s bytes=%zu", msg->topic, msg->len);
 	bridge_plugins_message(b, msg);

@@ -95,6 +95,9 @@ int bridge_shard_known(const struct bridge *b, int64_t id)
 
 int bridge_shard_answers(const struct bridge *b)
 {
+	/* A passive hot standby never answers: its active peer does. */
+	if (bridge_standby_passive(b))
+		return 0;
 	return !n2m_shard_active(&b->scale.shard) || b->scale.shard.k == 0;
 }
 

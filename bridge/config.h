@@ -117,6 +117,8 @@ struct n2m_bridge_config {
 	char *instance;           /* name in <base>/bridge/<instance>/...; "" = mqtt.client_id
 				   * when sharded, else the unsharded <base>/bridge/... */
 	char *shard;              /* "" (default, every tracker) or "k/n" (shard.h) */
+	char *standby_for;        /* hot standby: the peer instance's name; "" = off (standby.h) */
+	int takeover_s;           /* hot standby: seconds the peer must be away (default 5) */
 };
 
 struct n2m_plugin_config {

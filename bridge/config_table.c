@@ -237,6 +237,8 @@ static const struct n2m_setting settings[] = {
 
 	STR("bridge.instance", bridge.instance, "", 0, check_instance),
 	STR("bridge.shard", bridge.shard, "", 0, check_shard),
+	STR("bridge.standby_for", bridge.standby_for, "", 0, check_instance),
+	INT("bridge.takeover_s", bridge.takeover_s, 5, 1, 3600),
 };
 
 const struct n2m_setting *n2m_settings(size_t *count)

@@ -373,6 +373,13 @@ static int copy_settings(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 	return m->server_uri && m->client_id && m->state_topic ? 0 : -1;
 }
 
+void n2m_mqtt_set_presence(struct n2m_mqtt *m, const char *presence)
+{
+	m->presence = presence;
+	if (n2m_mqtt_is_online(m))
+		n2m_mqtt_publish(m, m->state_topic, presence, strlen(presence), 1, 1);
+}
+
 int n2m_mqtt_set_state_topic(struct n2m_mqtt *m, const char *topic)
 {
 	char *copy = strdup(topic);
@@ -464,7 +471,8 @@ static void dispatch_connected(struct n2m_mqtt *m)
 	m->counters.connects++;
 	n2m_log(m->log, N2M_LOG_INFO, "mqtt.connected", "uri=%s protocol=%s", m->server_uri,
 		m->mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1");
-	n2m_mqtt_publish(m, m->state_topic, "online", 6, 1, 1);
+	const char *presence = m->presence ? m->presence : "online";
+	n2m_mqtt_publish(m, m->state_topic, presence, strlen(presence), 1, 1);
 	if (m->cb.on_connected)
 		m->cb.on_connected(m->cb_ctx);
 }

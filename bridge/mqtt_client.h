@@ -115,6 +115,7 @@ struct n2m_mqtt {
 
 	/* Loop thread only. */
 	int online;                    /* the loop has seen CONNECTED, not yet LOST */
+	const char *presence;          /* static text published on connect; NULL = "online" */
 	struct n2m_mqtt_counters counters;
 };
 
@@ -155,6 +156,11 @@ enum n2m_mqtt_publish_result n2m_mqtt_publish_correlated(struct n2m_mqtt *m, con
 void n2m_mqtt_stop(struct n2m_mqtt *m, int timeout_ms);
 
 void n2m_mqtt_free(struct n2m_mqtt *m);
+
+/* Loop thread: what the state topic says while connected ("online", or
+ * "standby" for a passive hot standby, standby.h); a static string.
+ * Published now when connected, and after every connect. */
+void n2m_mqtt_set_presence(struct n2m_mqtt *m, const char *presence);
 
 /* Replaces <base>/bridge/state (and the last will's topic) before the
  * first connect, e.g. with <base>/bridge/<instance>/state. 0 or -1. */
