@@ -2,29 +2,15 @@
  * control_apply.c - applying control requests to the desired subscription
  * set and checking their tracker ids (see control_apply.h). No I/O.
  */
+#include "error_text.h"
 #include "control_apply.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* The request's targets with every option it left out taken from the
  * type's current subscription, so "add tracker 7" does not silently reset
@@ -80,11 +66,11 @@ int n2m_ctl_apply_subscribe(struct n2m_sub_set *set, const struct n2m_ctl_reques
 	struct n2m_sub_set next;
 
 	if ((unsigned)type >= N2M_SUB_TYPE_COUNT)
-		return fail(err, errlen, "type: unknown subscription type");
+		return n2m_fail(err, errlen, "type: unknown subscription type");
 	struct n2m_sub m = merged_request(&set->subs[type], req);
 	if (n2m_sub_set_copy(&next, set) != 0 || n2m_sub_set_add(&next, &m) != 0) {
 		n2m_sub_set_free(&next);
-		return fail(err, errlen, "out of memory");
+		return n2m_fail(err, errlen, "out of memory");
 	}
 	if (n2m_sub_validate(type, &next.subs[type], err, errlen) != 0) {
 		n2m_sub_set_free(&next);
@@ -92,7 +78,7 @@ int n2m_ctl_apply_subscribe(struct n2m_sub_set *set, const struct n2m_ctl_reques
 	}
 	if (upstream && copy_sub(upstream, &next.subs[type]) != 0) {
 		n2m_sub_set_free(&next);
-		return fail(err, errlen, "out of memory");
+		return n2m_fail(err, errlen, "out of memory");
 	}
 	commit(set, &next, changed);
 	return 0;
@@ -105,15 +91,15 @@ int n2m_ctl_apply_unsubscribe(struct n2m_sub_set *set, const struct n2m_ctl_requ
 	struct n2m_sub_set next;
 
 	if ((unsigned)type >= N2M_SUB_TYPE_COUNT)
-		return fail(err, errlen, "type: unknown subscription type");
+		return n2m_fail(err, errlen, "type: unknown subscription type");
 	if (n2m_sub_set_copy(&next, set) != 0)
-		return fail(err, errlen, "out of memory");
+		return n2m_fail(err, errlen, "out of memory");
 	int rc = n2m_sub_set_remove(&next, &req->sub);
 	if (rc != 0) {
 		n2m_sub_set_free(&next);
 		if (rc < 0)
-			return fail(err, errlen, "out of memory");
-		return fail(err, errlen, "trackers: %s is subscribed for all trackers and Navixy "
+			return n2m_fail(err, errlen, "out of memory");
+		return n2m_fail(err, errlen, "trackers: %s is subscribed for all trackers and Navixy "
 			    "cannot exclude single ones; unsubscribe \"all\", then subscribe a list",
 			    n2m_sub_type_name(type));
 	}
@@ -145,10 +131,10 @@ int n2m_ctl_check_ids(const struct n2m_ctl_request *req, const struct n2m_sub_se
 	if (n_unknown == 0)
 		return 0;
 	if (n_unknown > N2M_CTL_UNKNOWN_IDS_SHOWN)
-		return fail(err, errlen, "trackers: %zu unknown tracker ids: %s and %zu more (not in "
+		return n2m_fail(err, errlen, "trackers: %zu unknown tracker ids: %s and %zu more (not in "
 			    "the account's tracker list)", n_unknown, list,
 			    n_unknown - N2M_CTL_UNKNOWN_IDS_SHOWN);
-	return fail(err, errlen, "trackers: unknown tracker id%s %s (not in the account's "
+	return n2m_fail(err, errlen, "trackers: unknown tracker id%s %s (not in the account's "
 		    "tracker list)", n_unknown > 1 ? "s" : "", list);
 }
 

@@ -2,10 +2,10 @@
  * control_request.c - parsing and validating control-plane requests and
  * rendering their responses (see control_request.h). No I/O.
  */
+#include "error_text.h"
 #include "control_request.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +25,6 @@ static const char *const command_names[N2M_CTL_COMMAND_COUNT] = {
 
 #define TYPES_EXPECTED "state, state_batch, readings_batch or iot_monitor"
 #define TRACKERS_SHAPE "trackers: must be \"all\" or an array of integers"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 const char *n2m_ctl_command_name(enum n2m_ctl_command command)
 {
@@ -95,12 +81,12 @@ static struct json_object *parse_payload(const char *text, size_t len, char *err
 	if (len == 0)
 		return json_object_new_object();
 	if (memchr(text, '\0', len)) {
-		fail(err, errlen, "payload: not JSON: contains a NUL byte");
+		n2m_fail(err, errlen, "payload: not JSON: contains a NUL byte");
 		return NULL;
 	}
 	struct json_tokener *tok = json_tokener_new_ex(N2M_CTL_MAX_DEPTH);
 	if (!tok) {
-		fail(err, errlen, "payload: out of memory");
+		n2m_fail(err, errlen, "payload: out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -109,17 +95,17 @@ static struct json_object *parse_payload(const char *text, size_t len, char *err
 	size_t used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue) {
-		fail(err, errlen, "payload: not JSON: unexpected end of input");
+		n2m_fail(err, errlen, "payload: not JSON: unexpected end of input");
 		return NULL;
 	}
 	if (jerr != json_tokener_success) {
-		fail(err, errlen, "payload: not JSON: %s", json_tokener_error_desc(jerr));
+		n2m_fail(err, errlen, "payload: not JSON: %s", json_tokener_error_desc(jerr));
 		json_object_put(root);
 		return NULL;
 	}
 	for (; used < len; used++) {
 		if (!strchr(" \t\r\n", text[used])) {
-			fail(err, errlen, "payload: not JSON: data after the JSON value");
+			n2m_fail(err, errlen, "payload: not JSON: data after the JSON value");
 			json_object_put(root);
 			return NULL;
 		}
@@ -137,7 +123,7 @@ static int read_transaction(struct json_object *root, struct n2m_ctl_request *re
 	if (!json_object_object_get_ex(root, "transaction", &v))
 		return 0;
 	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
-		return fail(err, errlen,
+		return n2m_fail(err, errlen,
 			    "transaction: must be a string, number, boolean or null");
 	req->transaction = json_object_get(v);
 	return 0;
@@ -150,11 +136,11 @@ static int read_type(struct json_object *root, struct n2m_ctl_request *req, char
 	enum n2m_sub_type type;
 
 	if (!json_object_object_get_ex(root, "type", &v))
-		return fail(err, errlen, "type: missing (" TYPES_EXPECTED ")");
+		return n2m_fail(err, errlen, "type: missing (" TYPES_EXPECTED ")");
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "type: must be a string (" TYPES_EXPECTED ")");
+		return n2m_fail(err, errlen, "type: must be a string (" TYPES_EXPECTED ")");
 	if (n2m_sub_type_parse(json_object_get_string(v), &type) != 0)
-		return fail(err, errlen, "type: unknown type \"%.40s\" (expected " TYPES_EXPECTED ")",
+		return n2m_fail(err, errlen, "type: unknown type \"%.40s\" (expected " TYPES_EXPECTED ")",
 			    json_object_get_string(v));
 	req->sub.type = type;
 	return 0;
@@ -186,16 +172,16 @@ static int read_id_array(struct json_object *v, const struct n2m_ctl_limits *lim
 	size_t n = json_object_array_length(v);
 
 	if (n == 0)
-		return fail(err, errlen, "trackers: empty array (use \"all\" or list tracker ids)");
+		return n2m_fail(err, errlen, "trackers: empty array (use \"all\" or list tracker ids)");
 	if (n > limits->max_ids)
-		return fail(err, errlen, "trackers: %zu ids, at most control.max_ids (%zu)", n,
+		return n2m_fail(err, errlen, "trackers: %zu ids, at most control.max_ids (%zu)", n,
 			    limits->max_ids);
 	req->sub.ids = malloc(n * sizeof *req->sub.ids);
 	if (!req->sub.ids)
-		return fail(err, errlen, "trackers: out of memory");
+		return n2m_fail(err, errlen, "trackers: out of memory");
 	for (size_t i = 0; i < n; i++) {
 		if (read_id(json_object_array_get_idx(v, i), &req->sub.ids[i]) != 0)
-			return fail(err, errlen,
+			return n2m_fail(err, errlen,
 				    "trackers[%zu]: must be a positive integer tracker id", i);
 	}
 	qsort(req->sub.ids, n, sizeof *req->sub.ids, cmp_id);
@@ -214,15 +200,15 @@ static int read_trackers(struct json_object *root, const struct n2m_ctl_limits *
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(root, "trackers", &v))
-		return fail(err, errlen, "trackers: missing (\"all\" or an array of tracker ids)");
+		return n2m_fail(err, errlen, "trackers: missing (\"all\" or an array of tracker ids)");
 	if (json_object_is_type(v, json_type_string)) {
 		if (strcmp(json_object_get_string(v), "all") != 0)
-			return fail(err, errlen, TRACKERS_SHAPE);
+			return n2m_fail(err, errlen, TRACKERS_SHAPE);
 		req->sub.all = 1;
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_array))
-		return fail(err, errlen, TRACKERS_SHAPE);
+		return n2m_fail(err, errlen, TRACKERS_SHAPE);
 	return read_id_array(v, limits, req, err, errlen);
 }
 
@@ -230,10 +216,10 @@ static int read_string(struct json_object *v, const char *field, char *dst, size
 		       char *err, size_t errlen)
 {
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "%s: must be a string", field);
+		return n2m_fail(err, errlen, "%s: must be a string", field);
 	size_t len = (size_t)json_object_get_string_len(v);
 	if (len >= cap)
-		return fail(err, errlen, "%s: longer than %zu characters", field, cap - 1);
+		return n2m_fail(err, errlen, "%s: longer than %zu characters", field, cap - 1);
 	memcpy(dst, json_object_get_string(v), len + 1);
 	return 0;
 }
@@ -256,13 +242,13 @@ static int read_option(const char *key, struct json_object *v, struct n2m_ctl_re
 		req->options |= N2M_CTL_OPT_FORMAT;
 		if (!json_object_is_type(v, json_type_string) ||
 		    n2m_sub_format_parse(json_object_get_string(v), &sub->format) != 0)
-			return fail(err, errlen, "format: must be \"full\" or \"compact\"");
+			return n2m_fail(err, errlen, "format: must be \"full\" or \"compact\"");
 		return 0;
 	}
 	if (strcmp(key, "include_components") == 0) {
 		req->options |= N2M_CTL_OPT_INCLUDE_COMPONENTS;
 		if (!json_object_is_type(v, json_type_boolean))
-			return fail(err, errlen, "include_components: must be true or false");
+			return n2m_fail(err, errlen, "include_components: must be true or false");
 		sub->include_components = json_object_get_boolean(v) ? 1 : 0;
 		return 0;
 	}
@@ -276,11 +262,11 @@ static int check_options(const struct n2m_ctl_request *req, char *err, size_t er
 	enum n2m_sub_type t = req->sub.type;
 
 	if ((req->options & N2M_CTL_OPT_FORMAT) && t != N2M_SUB_STATE && t != N2M_SUB_STATE_BATCH)
-		return fail(err, errlen, "format: only state and state_batch take a format");
+		return n2m_fail(err, errlen, "format: only state and state_batch take a format");
 	if ((req->options & N2M_CTL_OPT_SENSOR_TYPE) && t != N2M_SUB_READINGS_BATCH)
-		return fail(err, errlen, "sensor_type: only readings_batch takes it");
+		return n2m_fail(err, errlen, "sensor_type: only readings_batch takes it");
 	if ((req->options & N2M_CTL_OPT_INCLUDE_COMPONENTS) && t != N2M_SUB_READINGS_BATCH)
-		return fail(err, errlen, "include_components: only readings_batch takes it");
+		return n2m_fail(err, errlen, "include_components: only readings_batch takes it");
 	struct n2m_sub probe = req->sub;
 	probe.active = 1;
 	/* iot_monitor's 10-id limit is checked on the merged set (control_apply). */
@@ -306,20 +292,20 @@ static int check_unknown_fields(struct json_object *root, enum n2m_ctl_command c
 					return -1;
 				continue;
 			}
-			return fail(err, errlen, "%.40s: unknown field (subscribe takes type, trackers, "
+			return n2m_fail(err, errlen, "%.40s: unknown field (subscribe takes type, trackers, "
 				    "rate_limit, format, sensor_type, include_components, transaction)",
 				    key);
 		}
 		if (command == N2M_CTL_UNSUBSCRIBE)
-			return fail(err, errlen, "%.40s: unknown field (unsubscribe takes type, "
+			return n2m_fail(err, errlen, "%.40s: unknown field (unsubscribe takes type, "
 				    "trackers, transaction)", key);
 		if (command == N2M_CTL_LOG_LEVEL) {
 			if (strcmp(key, "level") == 0)
 				continue;
-			return fail(err, errlen, "%.40s: unknown field (log_level takes level, "
+			return n2m_fail(err, errlen, "%.40s: unknown field (log_level takes level, "
 				    "transaction)", key);
 		}
-		return fail(err, errlen, "%.40s: unknown field (%s takes only transaction)", key,
+		return n2m_fail(err, errlen, "%.40s: unknown field (%s takes only transaction)", key,
 			    n2m_ctl_command_name(command));
 	}
 	return 0;
@@ -336,7 +322,7 @@ static int read_log_level(struct json_object *root, struct n2m_ctl_request *req,
 		return 0;
 	if (!json_object_is_type(v, json_type_string) ||
 	    n2m_log_level_parse(json_object_get_string(v), &level) != 0)
-		return fail(err, errlen, "level: must be \"error\", \"warn\", \"info\" or \"debug\"");
+		return n2m_fail(err, errlen, "level: must be \"error\", \"warn\", \"info\" or \"debug\"");
 	req->log_level = (int)level;
 	return 0;
 }
@@ -345,7 +331,7 @@ static int read_request(struct json_object *root, const struct n2m_ctl_limits *l
 			struct n2m_ctl_request *req, char *err, size_t errlen)
 {
 	if (!json_object_is_type(root, json_type_object))
-		return fail(err, errlen, "payload: must be a JSON object");
+		return n2m_fail(err, errlen, "payload: must be a JSON object");
 	if (read_transaction(root, req, err, errlen) != 0)
 		return -1;
 	if (check_unknown_fields(root, req->command, req, err, errlen) != 0)
@@ -366,10 +352,10 @@ int n2m_ctl_request_parse(const char *command, const void *payload, size_t len,
 {
 	n2m_ctl_request_init(req);
 	if (n2m_ctl_command_parse(command, &req->command) != 0)
-		return fail(err, errlen, "command: unknown command \"%.40s\" (expected subscribe, "
+		return n2m_fail(err, errlen, "command: unknown command \"%.40s\" (expected subscribe, "
 			    "unsubscribe, list, resync, health or log_level)", command ? command : "");
 	if (len > limits->max_request_bytes || len > (size_t)INT32_MAX)
-		return fail(err, errlen, "payload: larger than control.max_request_bytes (%zu)",
+		return n2m_fail(err, errlen, "payload: larger than control.max_request_bytes (%zu)",
 			    limits->max_request_bytes);
 	struct json_object *root = parse_payload(payload, len, err, errlen);
 	if (!root)

@@ -6,10 +6,10 @@
  * into a reused buffer, and availability as a constant; each payload is
  * hashed once for dedupe.
  */
+#include "error_text.h"
 #include "mapping.h"
 
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,17 +33,6 @@ static const enum n2m_topic_class tracker_classes[] = {
 static const enum n2m_topic_class snapshot_classes[] = {
 	N2M_CLASS_STATE, N2M_CLASS_LOCATION, N2M_CLASS_AVAILABILITY, N2M_CLASS_READINGS,
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ---- publication list ---- */
 
@@ -117,7 +106,7 @@ int n2m_map_emit(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr, enum n2m
 	if (!p) {
 		free(topic);
 		free(copy);
-		return fail(err, errlen, "mapping: out of memory");
+		return n2m_fail(err, errlen, "mapping: out of memory");
 	}
 	memcpy(copy, payload, len);
 	copy[len] = '\0';
@@ -162,7 +151,7 @@ int n2m_map_emit_location(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	struct n2m_buf b;
 	n2m_buf_init_storage(&b, stack, sizeof(stack));
 	n2m_location_render(&tr->location, tr->location.stale, &b);
-	int rc = b.failed ? fail(err, errlen, "mapping: out of memory")
+	int rc = b.failed ? n2m_fail(err, errlen, "mapping: out of memory")
 			  : n2m_map_emit(ctx, tr, N2M_CLASS_LOCATION, tr->topic_id, b.data, b.len, mode,
 				 out, err, errlen);
 	n2m_buf_free(&b);
@@ -212,14 +201,14 @@ int n2m_map_state(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		  struct json_object *state, struct n2m_pub_list *out, char *err, size_t errlen)
 {
 	if (!json_object_is_type(state, json_type_object))
-		return fail(err, errlen, "state: not an object");
+		return n2m_fail(err, errlen, "state: not an object");
 	if (add_field(state, "tracker_id", json_object_new_int64(tr->id)) < 0 ||
 	    add_field(state, "label", json_object_new_string(tr->label)) < 0)
-		return fail(err, errlen, "state: out of memory");
+		return n2m_fail(err, errlen, "state: out of memory");
 	size_t len = 0;
 	const char *text = json_object_to_json_string_length(state, RENDER_FLAGS, &len);
 	if (!text || n2m_tracker_store_state(tr, text, len) < 0)
-		return fail(err, errlen, "state: out of memory");
+		return n2m_fail(err, errlen, "state: out of memory");
 	int online = connection_online(state);
 	if (online >= 0)
 		tr->connection_online = online;
@@ -239,11 +228,11 @@ int n2m_map_readings(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		     size_t errlen)
 {
 	if (!json_object_is_type(delta, json_type_object))
-		return fail(err, errlen, "readings: not an object");
+		return n2m_fail(err, errlen, "readings: not an object");
 	int first = tr->readings_json == NULL;
 	struct json_object *full = first ? json_object_new_object() : n2m_tracker_readings_json(tr);
 	if (!full)
-		return fail(err, errlen, first ? "readings: out of memory"
+		return n2m_fail(err, errlen, first ? "readings: out of memory"
 					       : "readings: stored readings unreadable");
 	int rc = n2m_readings_merge(full, delta, err, errlen);
 	if (rc < 0 || (rc == 0 && !first)) {
@@ -252,12 +241,12 @@ int n2m_map_readings(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	}
 	if (add_field(full, "tracker_id", json_object_new_int64(tr->id)) < 0) {
 		json_object_put(full);
-		return fail(err, errlen, "readings: out of memory");
+		return n2m_fail(err, errlen, "readings: out of memory");
 	}
 	size_t len = 0;
 	const char *text = json_object_to_json_string_length(full, RENDER_FLAGS, &len);
 	rc = !text || n2m_tracker_store_readings(tr, text, len) < 0
-		     ? fail(err, errlen, "readings: out of memory")
+		     ? n2m_fail(err, errlen, "readings: out of memory")
 		     : n2m_map_emit(ctx, tr, N2M_CLASS_READINGS, tr->topic_id, text, len, EMIT_DEDUPE, out,
 			    err, errlen);
 	json_object_put(full);
@@ -271,11 +260,11 @@ int n2m_map_iot_monitor(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			size_t errlen)
 {
 	if (!json_object_is_type(entry, json_type_object))
-		return fail(err, errlen, "iot_monitor: entry is not an object");
+		return n2m_fail(err, errlen, "iot_monitor: entry is not an object");
 	size_t len = 0;
 	const char *text = json_object_to_json_string_length(entry, RENDER_FLAGS, &len);
 	if (!text)
-		return fail(err, errlen, "iot_monitor: out of memory");
+		return n2m_fail(err, errlen, "iot_monitor: out of memory");
 	return n2m_map_emit(ctx, tr, N2M_CLASS_IOT_MONITOR, tr->topic_id, text, len, EMIT_DEDUPE, out, err,
 		    errlen);
 }
@@ -301,7 +290,7 @@ int n2m_map_lifecycle(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	else
 		n2m_buf_puts(&b, "null");
 	n2m_buf_putc(&b, '}');
-	int rc = b.failed ? fail(err, errlen, "lifecycle: out of memory")
+	int rc = b.failed ? n2m_fail(err, errlen, "lifecycle: out of memory")
 			  : n2m_map_emit(ctx, tr, N2M_CLASS_LIFECYCLE, tr->topic_id, b.data, b.len,
 				 EMIT_DEDUPE, out, err, errlen);
 	n2m_buf_free(&b);
@@ -379,7 +368,7 @@ static int refresh_state_label(struct n2m_tracker *tr, char *err, size_t errlen)
 	struct json_object *state = n2m_tracker_state_json(tr);
 	struct json_object *label = NULL;
 	if (!state)
-		return fail(err, errlen, "state: stored state unreadable");
+		return n2m_fail(err, errlen, "state: stored state unreadable");
 	int same = json_object_object_get_ex(state, "label", &label) &&
 		   json_object_is_type(label, json_type_string) &&
 		   strcmp(json_object_get_string(label), tr->label) == 0;
@@ -390,7 +379,7 @@ static int refresh_state_label(struct n2m_tracker *tr, char *err, size_t errlen)
 		if (add_field(state, "label", json_object_new_string(tr->label)) == 0)
 			text = json_object_to_json_string_length(state, RENDER_FLAGS, &len);
 		rc = !text || n2m_tracker_store_state(tr, text, len) < 0
-			     ? fail(err, errlen, "state: out of memory") : 0;
+			     ? n2m_fail(err, errlen, "state: out of memory") : 0;
 	}
 	json_object_put(state);
 	return rc;

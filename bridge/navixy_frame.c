@@ -2,26 +2,15 @@
  * navixy_frame.c - one Navixy WebSocket JSON message to a typed frame (see
  * navixy_frame.h). Shapes and their provenance: spec/navixy-ws-api.md §7.
  */
+#include "error_text.h"
 #include "navixy_frame.h"
 
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static struct json_object *member(struct json_object *obj, const char *key)
 {
@@ -179,15 +168,15 @@ static int parse_sub_result(const char *type, struct json_object *v, struct nvx_
 	r->type_name = type;
 	r->type_known = n2m_sub_type_parse(type, &r->type) == 0;
 	if (!json_object_is_type(v, json_type_object))
-		return fail(err, errlen, "response: data.%s is not an object", type);
+		return n2m_fail(err, errlen, "response: data.%s is not an object", type);
 
 	struct json_object *success = member(v, "success");
 	struct json_object *value = member(v, "value");
 	if (success && !json_object_is_type(success, json_type_boolean))
-		return fail(err, errlen, "response: data.%s.success is not a boolean", type);
+		return n2m_fail(err, errlen, "response: data.%s.success is not a boolean", type);
 	if (value && !json_object_is_type(value, json_type_object) &&
 	    !json_object_is_type(value, json_type_null))
-		return fail(err, errlen, "response: data.%s.value is not an object", type);
+		return n2m_fail(err, errlen, "response: data.%s.value is not an object", type);
 
 	if (success || value) {
 		r->success = success ? json_object_get_boolean(success) : 1;
@@ -202,12 +191,12 @@ static int parse_sub_result(const char *type, struct json_object *v, struct nvx_
 		}
 		if (json_object_is_type(value, json_type_object))
 			return parse_status_map(value, r) < 0
-				       ? fail(err, errlen, "response: out of memory") : 0;
+				       ? n2m_fail(err, errlen, "response: out of memory") : 0;
 		return 0;
 	}
 	/* Pre-2023: the sub-response is the status map itself. */
 	r->success = 1;
-	return parse_status_map(v, r) < 0 ? fail(err, errlen, "response: out of memory") : 0;
+	return parse_status_map(v, r) < 0 ? n2m_fail(err, errlen, "response: out of memory") : 0;
 }
 
 static int parse_legacy_ids(struct json_object *arr, struct nvx_response *resp, char *err,
@@ -217,7 +206,7 @@ static int parse_legacy_ids(struct json_object *arr, struct nvx_response *resp, 
 	resp->legacy_id_list = 1;
 	resp->legacy_ids = n ? calloc(n, sizeof(int64_t)) : NULL;
 	if (n && !resp->legacy_ids)
-		return fail(err, errlen, "response: out of memory");
+		return n2m_fail(err, errlen, "response: out of memory");
 	for (size_t i = 0; i < n; i++) {
 		int64_t id;
 		if (id_from_json(json_object_array_get_idx(arr, i), &id) == 0)
@@ -237,12 +226,12 @@ static int parse_response(struct json_object *root, struct nvx_frame *f, char *e
 	if (json_object_is_type(data, json_type_array))
 		return parse_legacy_ids(data, resp, err, errlen);
 	if (!json_object_is_type(data, json_type_object))
-		return fail(err, errlen, "response: data is neither an object nor an array");
+		return n2m_fail(err, errlen, "response: data is neither an object nor an array");
 
 	size_t n = (size_t)json_object_object_length(data);
 	resp->results = n ? calloc(n, sizeof(*resp->results)) : NULL;
 	if (n && !resp->results)
-		return fail(err, errlen, "response: out of memory");
+		return n2m_fail(err, errlen, "response: out of memory");
 	json_object_object_foreach(data, key, val) {
 		if (parse_sub_result(key, val, &resp->results[resp->n_results], err, errlen) < 0) {
 			/* Keep what was allocated reachable so nvx_frame_free frees it. */
@@ -283,7 +272,7 @@ static int alloc_items(struct nvx_frame *f, size_t n, char *err, size_t errlen)
 {
 	f->items = n ? calloc(n, sizeof(*f->items)) : NULL;
 	if (n && !f->items)
-		return fail(err, errlen, "%s: out of memory", nvx_event_name(f->event));
+		return n2m_fail(err, errlen, "%s: out of memory", nvx_event_name(f->event));
 	return 0;
 }
 
@@ -312,12 +301,12 @@ static const char *state_item_problem(struct json_object *state, int64_t *id)
 static int parse_state(struct json_object *data, struct nvx_frame *f, char *err, size_t errlen)
 {
 	if (!json_object_is_type(data, json_type_object))
-		return fail(err, errlen, "state: data is not an object");
+		return n2m_fail(err, errlen, "state: data is not an object");
 	struct json_object *state = unwrap_state(data);
 	int64_t id = 0;
 	const char *why = state_item_problem(state, &id);
 	if (why)
-		return fail(err, errlen, "state: %s", why);
+		return n2m_fail(err, errlen, "state: %s", why);
 	if (alloc_items(f, 1, err, errlen) < 0)
 		return -1;
 	f->items[0] = (struct nvx_item){ .obj = state, .id = id };
@@ -329,7 +318,7 @@ static int parse_state_batch(struct json_object *data, struct nvx_frame *f, char
 			     size_t errlen)
 {
 	if (!json_object_is_type(data, json_type_array))
-		return fail(err, errlen, "state_batch: data is not an array");
+		return n2m_fail(err, errlen, "state_batch: data is not an array");
 	size_t n = json_object_array_length(data);
 	if (alloc_items(f, n, err, errlen) < 0)
 		return -1;
@@ -404,13 +393,13 @@ static int parse_readings_batch(struct json_object *data, struct nvx_frame *f, c
 	if (json_object_is_type(data, json_type_array))
 		return parse_tracker_items(data, f, err, errlen);
 	if (!json_object_is_type(data, json_type_object))
-		return fail(err, errlen, "readings_batch: data is neither an array nor an object");
+		return n2m_fail(err, errlen, "readings_batch: data is neither an array nor an object");
 	if (member(data, "tracker_id")) {
 		/* A lone readings_event instead of an array of one. */
 		int64_t id = 0;
 		const char *why = tracker_item_problem(data, &id);
 		if (why)
-			return fail(err, errlen, "readings_batch: %s", why);
+			return n2m_fail(err, errlen, "readings_batch: %s", why);
 		if (alloc_items(f, 1, err, errlen) < 0)
 			return -1;
 		f->items[f->n_items++] = (struct nvx_item){ .obj = data, .id = id };
@@ -423,12 +412,12 @@ static int parse_iot_monitor(struct json_object *data, struct nvx_frame *f, char
 			     size_t errlen)
 {
 	if (!json_object_is_type(data, json_type_object))
-		return fail(err, errlen, "iot_monitor: data is not an object");
+		return n2m_fail(err, errlen, "iot_monitor: data is not an object");
 	struct json_object *values = member(data, "iot_last_values");
 	if (!values)
-		return fail(err, errlen, "iot_monitor: missing data.iot_last_values");
+		return n2m_fail(err, errlen, "iot_monitor: missing data.iot_last_values");
 	if (!json_object_is_type(values, json_type_array))
-		return fail(err, errlen, "iot_monitor: data.iot_last_values is not an array");
+		return n2m_fail(err, errlen, "iot_monitor: data.iot_last_values is not an array");
 	return parse_tracker_items(values, f, err, errlen);
 }
 
@@ -436,17 +425,17 @@ static int parse_lifecycle(struct json_object *data, struct nvx_frame *f, char *
 			   size_t errlen)
 {
 	if (!json_object_is_type(data, json_type_object))
-		return fail(err, errlen, "lifecycle: data is not an object");
+		return n2m_fail(err, errlen, "lifecycle: data is not an object");
 	struct json_object *sid = member(data, "source_id");
 	if (!sid)
-		return fail(err, errlen, "lifecycle: missing source_id");
+		return n2m_fail(err, errlen, "lifecycle: missing source_id");
 	if (id_from_json(sid, &f->lifecycle.source_id) < 0)
-		return fail(err, errlen, "lifecycle: source_id is not a positive integer");
+		return n2m_fail(err, errlen, "lifecycle: source_id is not a positive integer");
 	struct json_object *ev = member(data, "lifecycle_event");
 	if (!ev)
-		return fail(err, errlen, "lifecycle: missing lifecycle_event");
+		return n2m_fail(err, errlen, "lifecycle: missing lifecycle_event");
 	if (!json_object_is_type(ev, json_type_string))
-		return fail(err, errlen, "lifecycle: lifecycle_event is not a string");
+		return n2m_fail(err, errlen, "lifecycle: lifecycle_event is not a string");
 	const char *name = json_object_get_string(ev);
 	f->lifecycle.name = name;
 	f->lifecycle.kind = NVX_LIFECYCLE_UNKNOWN;
@@ -460,9 +449,9 @@ static int parse_event(struct json_object *root, struct nvx_frame *f, char *err,
 {
 	struct json_object *ev = member(root, "event");
 	if (!ev)
-		return fail(err, errlen, "event: missing \"event\"");
+		return n2m_fail(err, errlen, "event: missing \"event\"");
 	if (!json_object_is_type(ev, json_type_string))
-		return fail(err, errlen, "event: \"event\" is not a string");
+		return n2m_fail(err, errlen, "event: \"event\" is not a string");
 	f->event_name = json_object_get_string(ev);
 	f->event = event_kind(f->event_name);
 	struct json_object *data = member(root, "data");
@@ -501,12 +490,12 @@ static const char *skip_prefix(const char *msg, size_t *len)
 static struct json_object *parse_json(const char *text, size_t len, char *err, size_t errlen)
 {
 	if (len > (size_t)INT32_MAX) {
-		fail(err, errlen, "not JSON: message too large");
+		n2m_fail(err, errlen, "not JSON: message too large");
 		return NULL;
 	}
 	struct json_tokener *tok = json_tokener_new_ex(NVX_FRAME_MAX_DEPTH);
 	if (!tok) {
-		fail(err, errlen, "out of memory");
+		n2m_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -515,18 +504,18 @@ static struct json_object *parse_json(const char *text, size_t len, char *err, s
 	size_t used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue) {
-		fail(err, errlen, "not JSON: truncated");
+		n2m_fail(err, errlen, "not JSON: truncated");
 		return NULL;
 	}
 	if (!root || jerr != json_tokener_success) {
-		fail(err, errlen, "not JSON: %s", json_tokener_error_desc(jerr));
+		n2m_fail(err, errlen, "not JSON: %s", json_tokener_error_desc(jerr));
 		json_object_put(root);
 		return NULL;
 	}
 	for (; used < len; used++) {
 		char c = text[used];
 		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-			fail(err, errlen, "not JSON: trailing data after the document");
+			n2m_fail(err, errlen, "not JSON: trailing data after the document");
 			json_object_put(root);
 			return NULL;
 		}
@@ -538,22 +527,22 @@ int nvx_frame_parse(const char *msg, size_t len, struct nvx_frame *out, char *er
 {
 	memset(out, 0, sizeof(*out));
 	if (!msg)
-		return fail(err, errlen, "not JSON: no message");
+		return n2m_fail(err, errlen, "not JSON: no message");
 	const char *text = skip_prefix(msg, &len);
 	if (len == 0)
-		return fail(err, errlen, "not JSON: empty message");
+		return n2m_fail(err, errlen, "not JSON: empty message");
 	struct json_object *root = parse_json(text, len, err, errlen);
 	if (!root)
 		return -1;
 	out->root = root;
 	if (!json_object_is_type(root, json_type_object)) {
 		nvx_frame_free(out);
-		return fail(err, errlen, "frame: not a JSON object");
+		return n2m_fail(err, errlen, "frame: not a JSON object");
 	}
 	struct json_object *type = member(root, "type");
 	if (type && !json_object_is_type(type, json_type_string)) {
 		nvx_frame_free(out);
-		return fail(err, errlen, "frame: \"type\" is not a string");
+		return n2m_fail(err, errlen, "frame: \"type\" is not a string");
 	}
 	out->type_name = type ? json_object_get_string(type) : NULL;
 	int rc = 0;

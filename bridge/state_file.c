@@ -2,11 +2,11 @@
  * state_file.c - atomic save and tolerant load of the desired subscription
  * set (see state_file.h).
  */
+#include "error_text.h"
 #include "state_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,20 +17,6 @@
 #include <json-c/json.h>
 
 #define TMP_SUFFIX ".tmp"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ---------- load ---------- */
 
@@ -44,7 +30,7 @@ static char *read_all(const char *path, size_t *len, int *missing, char *why, si
 
 	*missing = fd < 0 && errno == ENOENT;
 	if (fd < 0) {
-		fail(why, whylen, "cannot open: %s", strerror(errno));
+		n2m_fail(why, whylen, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	const char *bad = NULL;
@@ -55,7 +41,7 @@ static char *read_all(const char *path, size_t *len, int *missing, char *why, si
 	else if ((uintmax_t)st.st_size > N2M_STATE_FILE_MAX_BYTES)
 		bad = "larger than 64 MiB";
 	if (bad) {
-		fail(why, whylen, "%s", bad);
+		n2m_fail(why, whylen, "%s", bad);
 		close(fd);
 		return NULL;
 	}
@@ -70,7 +56,7 @@ static char *read_all(const char *path, size_t *len, int *missing, char *why, si
 	}
 	close(fd);
 	if (!buf) {
-		fail(why, whylen, "out of memory");
+		n2m_fail(why, whylen, "out of memory");
 		return NULL;
 	}
 	buf[used] = '\0';
@@ -85,7 +71,7 @@ static struct json_object *parse(const char *text, size_t len, char *why, size_t
 	enum json_tokener_error jerr;
 
 	if (!tok) {
-		fail(why, whylen, "out of memory");
+		n2m_fail(why, whylen, "out of memory");
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -94,14 +80,14 @@ static struct json_object *parse(const char *text, size_t len, char *why, size_t
 	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success) {
-		fail(why, whylen, "not JSON: %s", jerr == json_tokener_continue
+		n2m_fail(why, whylen, "not JSON: %s", jerr == json_tokener_continue
 			? "unexpected end of input (truncated?)" : json_tokener_error_desc(jerr));
 		json_object_put(root);
 		return NULL;
 	}
 	for (; end < len; end++) {
 		if (!strchr(" \t\r\n", text[end])) {
-			fail(why, whylen, "not JSON: data after the JSON value");
+			n2m_fail(why, whylen, "not JSON: data after the JSON value");
 			json_object_put(root);
 			return NULL;
 		}
@@ -116,18 +102,18 @@ static int read_document(struct json_object *root, struct n2m_sub_set *set, char
 	struct json_object *version, *subs;
 
 	if (!json_object_is_type(root, json_type_object))
-		return fail(why, whylen, "not a JSON object");
+		return n2m_fail(why, whylen, "not a JSON object");
 	if (!json_object_object_get_ex(root, "version", &version) ||
 	    !json_object_is_type(version, json_type_int))
-		return fail(why, whylen, "version: missing or not an integer");
+		return n2m_fail(why, whylen, "version: missing or not an integer");
 	if (json_object_get_int64(version) != N2M_STATE_FILE_VERSION)
-		return fail(why, whylen, "version: %lld is not supported (expected %d)",
+		return n2m_fail(why, whylen, "version: %lld is not supported (expected %d)",
 			    (long long)json_object_get_int64(version), N2M_STATE_FILE_VERSION);
 	if (!json_object_object_get_ex(root, "subscriptions", &subs))
-		return fail(why, whylen, "subscriptions: missing");
+		return n2m_fail(why, whylen, "subscriptions: missing");
 	char inner[256];
 	if (n2m_sub_set_from_json(set, subs, inner, sizeof inner) != 0)
-		return fail(why, whylen, "subscriptions.%s", inner);
+		return n2m_fail(why, whylen, "subscriptions.%s", inner);
 	return 0;
 }
 
@@ -143,18 +129,18 @@ enum n2m_state_load n2m_state_file_load(const char *path, struct n2m_sub_set *se
 	if (!text) {
 		if (missing)
 			return N2M_STATE_MISSING;
-		fail(err, errlen, "%s: %s", path, why);
+		n2m_fail(err, errlen, "%s: %s", path, why);
 		return N2M_STATE_INVALID;
 	}
 	struct json_object *root = len ? parse(text, len, why, sizeof why) : NULL;
 	if (!len)
-		fail(why, sizeof why, "empty file");
+		n2m_fail(why, sizeof why, "empty file");
 	free(text);
 	int rc = root ? read_document(root, set, why, sizeof why) : -1;
 	json_object_put(root);
 	if (rc != 0) {
 		n2m_sub_set_free(set);
-		fail(err, errlen, "%s: %s", path, why);
+		n2m_fail(err, errlen, "%s: %s", path, why);
 		return N2M_STATE_INVALID;
 	}
 	return N2M_STATE_LOADED;
@@ -222,17 +208,17 @@ static int write_temp(const char *tmp, const char *text, char *err, size_t errle
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+		return n2m_fail(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
 	if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
-		return fail(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
+		return n2m_fail(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
 	}
 	if (close(fd) != 0) {
 		int e = errno;
 		unlink(tmp);
-		return fail(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
+		return n2m_fail(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
 	}
 	return 0;
 }
@@ -246,20 +232,20 @@ int n2m_state_file_save(const char *path, const struct n2m_sub_set *set, char *e
 	int rc = -1;
 
 	if (!tmp || !text) {
-		fail(err, errlen, "%s: out of memory", path);
+		n2m_fail(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	snprintf(tmp, tmp_len, "%s" TMP_SUFFIX, path);
 	if (write_temp(tmp, text, err, errlen) != 0)
 		goto out;
 	if (rename(tmp, path) != 0) {
-		fail(err, errlen, "%s: cannot replace it: %s", path, strerror(errno));
+		n2m_fail(err, errlen, "%s: cannot replace it: %s", path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	if (sync_directory(path) != 0) {
 		/* The new file is in place; only its durability is in doubt. */
-		fail(err, errlen, "%s: saved, but cannot sync its directory: %s", path,
+		n2m_fail(err, errlen, "%s: saved, but cannot sync its directory: %s", path,
 		     strerror(errno));
 		goto out;
 	}
