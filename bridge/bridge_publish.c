@@ -105,7 +105,7 @@ void bridge_publish_upstream_state(struct bridge *b, int force)
 	json_object_object_add(o, "attempt", json_object_new_int64(up->attempt));
 	json_object_object_add(o, "last_error",
 			       up->last_error[0] ? json_object_new_string(up->last_error) : NULL);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	int unchanged = b->last_upstream_payload && strcmp(b->last_upstream_payload, text) == 0;
 	if ((force || !unchanged) && n2m_mqtt_is_online(&b->mqtt)) {
 		publish_bridge_topic(b, "upstream", text, strlen(text), 1, 1, 0);
@@ -136,7 +136,7 @@ void bridge_publish_info(struct bridge *b)
 		json_object_object_add(o, "trackers", json_object_new_int64(
 			(int64_t)n2m_tracker_table_count(&b->trackers)));
 	}
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	publish_bridge_topic(b, "info", text, strlen(text), 1, 1, 0);
 	json_object_put(o);
 }
@@ -152,7 +152,7 @@ void bridge_publish_event(struct bridge *b, const char *event, struct json_objec
 	bridge_format_utc(time(NULL), now);
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "time", json_object_new_string(now));
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	publish_bridge_topic(b, "event", text, strlen(text), opt->qos, opt->retain, 1);
 	json_object_put(o);
 }
