@@ -142,15 +142,18 @@ int n2m_map_readings_text(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 {
 	char stack[STACK_PAYLOAD];
 	struct n2m_buf b;
+	struct n2m_readings_index ix;
+	size_t full_ix_n;
+	const uint16_t *full_ix = n2m_tracker_readings_index(tr, &full_ix_n);
 	n2m_buf_init_storage(&b, stack, sizeof(stack));
-	int rc = n2m_readings_merge_text(tr->readings_json, tr->readings_len, text, len, tr->id,
-					 &b, err, errlen);
+	int rc = n2m_readings_merge_text(tr->readings_json, tr->readings_len, full_ix, full_ix_n,
+					 text, len, tr->id, &b, &ix, err, errlen);
 	if (rc == N2M_READINGS_TEXT_UNCOVERED) {
 		n2m_buf_free(&b);
 		return readings_via_json(ctx, tr, text, len, out, err, errlen);
 	}
 	if (rc == 1) {
-		if (b.failed || n2m_tracker_store_readings(tr, b.data, b.len) < 0) {
+		if (b.failed || n2m_tracker_store_readings_indexed(tr, b.data, b.len, ix.v, ix.n) < 0) {
 			snprintf(err, errlen, "readings: out of memory");
 			rc = -1;
 		} else {

@@ -2,6 +2,18 @@
  * readings_text.c - the readings merge on canonical text (see
  * readings_text.h and, for the rule, readings_merge.h). The tables are
  * fixed-size and on the stack: a merge allocates nothing.
+ *
+ * Index layout (uint16 words, offsets into the rendered text):
+ *   [0] text length, [1] number of top-level members, then per member
+ *   key offset (past the opening quote), value offset, and the number of
+ *   entries, or IX_NOT_SECTION when the value is not a loaded section;
+ *   a section's entries follow its member: entry offset and key word
+ *   (0: no identifying key; else the key value's offset, with IX_KEY2 set
+ *   when it is the rule's second key). A value ends where the next
+ *   member's key starts (less two: `,"`) or before the closing brace; an
+ *   entry ends before the next entry's comma or the closing bracket.
+ *   Everything derived is bounds-checked when read: a stale or foreign
+ *   index is dropped, never trusted blindly.
  */
 #include "readings_text.h"
 
@@ -13,6 +25,10 @@
 #define MAX_MEMBERS 32
 #define MAX_ENTRIES 64
 #define N_SECTIONS 4
+
+#define IX_NOT_SECTION 0xFFFFu
+#define IX_KEY2 0x8000u
+#define IX_TEXT_MAX 0x8000u /* offsets must leave IX_KEY2 free */
 
 struct section_rule {
 	const char *name;
@@ -142,6 +158,75 @@ static int load_section(struct doc *d, struct member *m, int r)
 	return 0;
 }
 
+/* The value end of member i of n in the indexed text (see the layout). */
+static size_t ix_value_end(const uint16_t *keys_at[], size_t i, size_t n, size_t len)
+{
+	return i + 1 < n ? (size_t)*keys_at[i + 1] - 2 : len - 1;
+}
+
+/* Loads the top level and every indexed section from the index instead of
+ * walking the text. 0, or -1 when the index does not fit the text (the
+ * caller then walks). */
+static int load_indexed(struct doc *d, const char *full, size_t len, const uint16_t *ix,
+			size_t ixn)
+{
+	const uint16_t *keys_at[MAX_MEMBERS];
+	size_t w = 2, n;
+	if (ixn < 2 || ix[0] != len || len >= IX_TEXT_MAX || (n = ix[1]) > MAX_MEMBERS)
+		return -1;
+	/* First pass: where each member's words are, so value ends are known. */
+	for (size_t i = 0; i < n; i++) {
+		if (w + 3 > ixn)
+			return -1;
+		keys_at[i] = &ix[w];
+		size_t ne = ix[w + 2];
+		w += 3 + (ne == IX_NOT_SECTION ? 0 : 2 * ne);
+	}
+	if (w != ixn)
+		return -1;
+	size_t prev_end = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint16_t *mw = keys_at[i];
+		size_t ko = mw[0], vo = mw[1], ne = mw[2];
+		size_t ve = ix_value_end(keys_at, i, n, len);
+		if (ko < prev_end + 2 || vo < ko + 2 || ve <= vo || ve > len - 1)
+			return -1;
+		prev_end = ve;
+		struct member *m = &d->m[i];
+		m->key = (struct slice){ full + ko, vo - ko - 2 };
+		m->val = (struct slice){ full + vo, ve - vo };
+		m->section = -1;
+		if (ne == IX_NOT_SECTION)
+			continue;
+		int r = rule_of(m->key);
+		if (r < 0 || ne > MAX_ENTRIES || full[vo] != '[' || full[ve - 1] != ']')
+			return -1;
+		struct section *s = &d->sec[r];
+		const uint16_t *ew = mw + 3;
+		for (size_t k = 0; k < ne; k++) {
+			size_t eo = ew[2 * k], kw = ew[2 * k + 1];
+			size_t ee = k + 1 < ne ? (size_t)ew[2 * k + 2] - 1 : ve - 1;
+			if (eo <= vo || ee <= eo || ee > ve - 1)
+				return -1;
+			struct entry *e = &s->e[k];
+			e->v = (struct slice){ full + eo, ee - eo };
+			e->kname = NULL;
+			if (!kw)
+				continue;
+			size_t ko2 = kw & ~IX_KEY2;
+			if (ko2 <= eo || ko2 >= ee || (kw & IX_KEY2 && !rules[r].keys[1]))
+				return -1;
+			e->kname = rules[r].keys[kw & IX_KEY2 ? 1 : 0];
+			const char *kp = full + ko2;
+			e->key = (struct slice){ kp, (size_t)(n2m_json_skip(kp, full + ee) - kp) };
+		}
+		s->n = ne;
+		m->section = r;
+	}
+	d->n = n;
+	return 0;
+}
+
 static struct member *find_member(struct doc *d, const char *key)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -226,38 +311,71 @@ static int merge_section(struct doc *d, int r, struct slice dsec, char *err, siz
 	return changed;
 }
 
-static void render(const struct doc *d, struct n2m_buf *out)
+/* Appends one index word; the index is dropped when it would not fit. */
+static void ix_put(struct n2m_readings_index *ix, size_t v)
 {
+	if (ix->n < N2M_READINGS_INDEX_MAX)
+		ix->v[ix->n++] = (uint16_t)v;
+}
+
+/* Renders d into out and its index into ix (see the layout above). */
+static void render(const struct doc *d, struct n2m_buf *out, struct n2m_readings_index *ix)
+{
+	size_t base = out->len;
+	ix->n = 0;
+	ix_put(ix, 0); /* the length, once known */
+	ix_put(ix, d->n);
 	n2m_buf_putc(out, '{');
 	for (size_t i = 0; i < d->n; i++) {
 		const struct member *m = &d->m[i];
 		if (i)
 			n2m_buf_putc(out, ',');
 		n2m_buf_putc(out, '"');
+		ix_put(ix, out->len - base);
 		n2m_buf_append(out, m->key.p, m->key.len);
 		n2m_buf_append(out, "\":", 2);
+		ix_put(ix, out->len - base);
 		if (m->section < 0) {
+			ix_put(ix, IX_NOT_SECTION);
 			n2m_buf_append(out, m->val.p, m->val.len);
 			continue;
 		}
 		const struct section *s = &d->sec[m->section];
+		const struct section_rule *rule = &rules[m->section];
+		ix_put(ix, s->n);
 		n2m_buf_putc(out, '[');
 		for (size_t k = 0; k < s->n; k++) {
+			const struct entry *e = &s->e[k];
 			if (k)
 				n2m_buf_putc(out, ',');
-			n2m_buf_append(out, s->e[k].v.p, s->e[k].v.len);
+			size_t at = out->len - base;
+			ix_put(ix, at);
+			ix_put(ix, !e->kname ? 0
+				    : (at + (size_t)(e->key.p - e->v.p)) |
+					      (e->kname == rule->keys[1] ? IX_KEY2 : 0));
+			n2m_buf_append(out, e->v.p, e->v.len);
 		}
 		n2m_buf_putc(out, ']');
 	}
 	n2m_buf_putc(out, '}');
+	size_t len = out->len - base;
+	if (ix->n == N2M_READINGS_INDEX_MAX || len >= IX_TEXT_MAX || out->failed)
+		ix->n = 0; /* the next merge walks the text instead */
+	else
+		ix->v[0] = (uint16_t)len;
 }
 
-int n2m_readings_merge_text(const char *full, size_t full_len, const char *delta,
-			    size_t delta_len, int64_t tracker_id, struct n2m_buf *out, char *err,
-			    size_t errlen)
+int n2m_readings_merge_text(const char *full, size_t full_len, const uint16_t *full_index,
+			    size_t full_index_n, const char *delta, size_t delta_len,
+			    int64_t tracker_id, struct n2m_buf *out,
+			    struct n2m_readings_index *out_index, char *err, size_t errlen)
 {
 	struct doc d;
-	if (n2m_json_kind(delta, delta_len) != N2M_JSON_OBJECT || load_full(&d, full, full_len) < 0)
+	if (n2m_json_kind(delta, delta_len) != N2M_JSON_OBJECT)
+		return N2M_READINGS_TEXT_UNCOVERED;
+	if ((!full || !full_index ||
+	     load_indexed(&d, full, full_len, full_index, full_index_n) < 0) &&
+	    load_full(&d, full, full_len) < 0)
 		return N2M_READINGS_TEXT_UNCOVERED;
 	struct slice dsec[N_SECTIONS] = { { NULL, 0 } }, ts = { NULL, 0 };
 	struct n2m_json_iter it;
@@ -293,6 +411,6 @@ int n2m_readings_merge_text(const char *full, size_t full_len, const char *delta
 				       (long long)tracker_id);
 	mm->val.p = d.tracker_id;
 	mm->section = -1;
-	render(&d, out);
+	render(&d, out, out_index);
 	return 1;
 }

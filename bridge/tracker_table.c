@@ -357,9 +357,51 @@ int n2m_tracker_store_state(struct n2m_tracker *tr, const char *json, size_t len
 	return store_text(&tr->state_json, &tr->state_len, json, len);
 }
 
+/* Where the index words start after a text of len bytes and its NUL. */
+static size_t index_offset(size_t len)
+{
+	return (len + 1 + (_Alignof(uint16_t) - 1)) & ~(size_t)(_Alignof(uint16_t) - 1);
+}
+
 int n2m_tracker_store_readings(struct n2m_tracker *tr, const char *json, size_t len)
 {
-	return store_text(&tr->readings_json, &tr->readings_len, json, len);
+	return n2m_tracker_store_readings_indexed(tr, json, len, NULL, 0);
+}
+
+int n2m_tracker_store_readings_indexed(struct n2m_tracker *tr, const char *json, size_t len,
+				       const uint16_t *index, size_t index_n)
+{
+	if (index_n > UINT16_MAX)
+		index_n = 0;
+	/* Text and index share one allocation (one malloc header, one
+	 * pointer); reuse it under the same rule as store_text. */
+	size_t need = index_offset(len) + index_n * sizeof(uint16_t);
+	size_t have = tr->readings_json ? index_offset(tr->readings_len) +
+						  tr->readings_index_n * sizeof(uint16_t)
+					: 0;
+	char *p = tr->readings_json;
+	if (!p || have < need || have > 2 * need + 64) {
+		p = malloc(need);
+		if (!p)
+			return -1;
+		free(tr->readings_json);
+	}
+	memcpy(p, json, len);
+	p[len] = '\0';
+	if (index_n)
+		memcpy(p + index_offset(len), index, index_n * sizeof(uint16_t));
+	tr->readings_json = p;
+	tr->readings_len = len;
+	tr->readings_index_n = (uint16_t)index_n;
+	return 0;
+}
+
+const uint16_t *n2m_tracker_readings_index(const struct n2m_tracker *tr, size_t *n)
+{
+	*n = tr->readings_json ? tr->readings_index_n : 0;
+	return *n ? (const uint16_t *)(const void *)(tr->readings_json +
+						      index_offset(tr->readings_len))
+		  : NULL;
 }
 
 static struct json_object *parse_text(const char *text, size_t len)
@@ -393,7 +435,8 @@ size_t n2m_tracker_table_memory(const struct n2m_tracker_table *t)
 		if (tr->state_json)
 			total += tr->state_len + 1;
 		if (tr->readings_json)
-			total += tr->readings_len + 1;
+			total += index_offset(tr->readings_len) +
+				 tr->readings_index_n * sizeof(uint16_t);
 	}
 	return total;
 }

@@ -96,6 +96,9 @@ struct n2m_tracker {
 	 * confirmed by the broker. After a broker outage the bridge republishes
 	 * only these (n2m_map_dirty). */
 	uint32_t dirty;
+	/* uint16 words of the readings index stored after readings_json's NUL
+	 * (readings_text.h); 0 = none. Sits in what was padding before marks. */
+	uint16_t readings_index_n;
 	struct n2m_class_mark marks[N2M_CLASS_COUNT];
 
 	uint32_t slot;                        /* index in the dense array (internal) */
@@ -199,6 +202,13 @@ void n2m_tracker_forget_published(struct n2m_tracker *tr);
 /* Replaces the stored state / readings text (copies it). 0 or -1. */
 int n2m_tracker_store_state(struct n2m_tracker *tr, const char *json, size_t len);
 int n2m_tracker_store_readings(struct n2m_tracker *tr, const char *json, size_t len);
+/* The same, keeping index[0..index_n) (opaque uint16 words, see
+ * readings_text.h) in the same allocation after the text; index_n 0 stores
+ * none. n2m_tracker_store_readings drops any index. */
+int n2m_tracker_store_readings_indexed(struct n2m_tracker *tr, const char *json, size_t len,
+				       const uint16_t *index, size_t index_n);
+/* The index stored with the readings text, or NULL (n set to 0). */
+const uint16_t *n2m_tracker_readings_index(const struct n2m_tracker *tr, size_t *n);
 
 /* Parses the stored text on demand: a new json-c object the caller must
  * json_object_put, or NULL when none is stored. */

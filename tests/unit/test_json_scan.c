@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "json_scan.h"
 #include "mapping.h"
 #include "navixy_scan.h"
+#include "readings_text.h"
 #include "tracker_table.h"
 #include "unit_data.h"
 
@@ -231,6 +233,75 @@ static void readings_text_payloads_match(void **state)
 	pair_free(&p);
 }
 
+/* Merges delta into full with the given index; returns the rendered text
+ * (static; "unchanged" when the merge changed nothing) and the new index in
+ * ix. */
+static const char *merge_with(const char *full, const uint16_t *fix, size_t fixn,
+			      const char *delta, struct n2m_readings_index *ix)
+{
+	static char text[4096];
+	char err[100] = "";
+	struct n2m_buf b;
+	n2m_buf_init(&b);
+	int rc = n2m_readings_merge_text(full, full ? strlen(full) : 0, fix, fixn, delta,
+					 strlen(delta), 7, &b, ix, err, sizeof err);
+	assert_true(rc == 0 || rc == 1);
+	assert_true(b.len < sizeof text);
+	if (rc == 0)
+		snprintf(text, sizeof text, "unchanged");
+	else
+		memcpy(text, b.data, b.len + 1);
+	n2m_buf_free(&b);
+	return text;
+}
+
+/* The index rendered with a text replaces walking it; a missing, stale or
+ * foreign index must give the same bytes as walking. */
+static void readings_index_matches_walk(void **state)
+{
+	(void)state;
+	static const char *deltas[] = {
+		"{\"inputs\":[{\"name\":\"a\",\"sensor_id\":1,\"value\":1.5}],"
+		"\"states\":[{\"field\":\"s\",\"value\":1}],\"timestamp\":\"t1\"}",
+		"{\"counters\":[{\"type\":\"odo\",\"value\":2.25}],\"timestamp\":\"t2\"}",
+		"{\"inputs\":[{\"name\":\"b\",\"value\":2},{\"sensor_id\":1,\"value\":1.75}]}",
+		"{\"states\":[{\"field\":\"s\",\"value\":2},{\"field\":\"t\"}],"
+		"\"virtual_sensors\":[{\"sensor_id\":\"v\"},3]}",
+		"{\"inputs\":[{\"name\":\"b\",\"value\":33}],\"timestamp\":\"t5\"}",
+	};
+	char walked[4096] = "", indexed[4096] = "";
+	struct n2m_readings_index ix_w, ix_i, ix_prev, scratch;
+	ix_i.n = 0;
+	for (size_t i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
+		const char *w = merge_with(i ? walked : NULL, NULL, 0, deltas[i], &ix_w);
+		assert_string_not_equal(w, "unchanged"); /* every step changes something */
+		strcpy(walked, w);
+		const char *x = merge_with(i ? indexed : NULL, ix_i.v, ix_i.n, deltas[i], &scratch);
+		strcpy(indexed, x);
+		assert_string_equal(walked, indexed);
+		assert_true(scratch.n > 0);
+		ix_i = scratch;
+		/* The previous text's index does not fit this one: ignored. */
+		if (i) {
+			assert_int_not_equal(ix_prev.v[0], strlen(walked));
+			char expect[4096];
+			strcpy(expect, merge_with(walked, NULL, 0, deltas[0], &scratch));
+			assert_string_equal(merge_with(walked, ix_prev.v, ix_prev.n, deltas[0],
+						       &scratch), expect);
+		}
+		ix_prev = ix_w;
+	}
+	/* Garbage words are refused, not followed. */
+	struct n2m_readings_index junk;
+	junk.n = 12;
+	for (size_t k = 0; k < junk.n; k++)
+		junk.v[k] = (uint16_t)(k * 977);
+	junk.v[0] = (uint16_t)strlen(walked);
+	char expect[4096];
+	strcpy(expect, merge_with(walked, NULL, 0, deltas[1], &scratch));
+	assert_string_equal(merge_with(walked, junk.v, junk.n, deltas[1], &scratch), expect);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +312,7 @@ int main(void)
 		cmocka_unit_test(non_canonical_frames_take_the_jsonc_path),
 		cmocka_unit_test(state_text_payloads_match),
 		cmocka_unit_test(readings_text_payloads_match),
+		cmocka_unit_test(readings_index_matches_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
