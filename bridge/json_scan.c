@@ -465,6 +465,42 @@ static int arrays_equal(const char *a, size_t alen, const char *b, size_t blen)
 	}
 }
 
+/* Fraction digits of a plain decimal "-?int.frac" with at most 15 digits
+ * in all, or -1 for anything else (exponents, longer numbers). */
+static int plain_fraction_digits(const char *v, size_t len)
+{
+	size_t digits = 0;
+	int frac = -1;
+	for (size_t i = v[0] == '-'; i < len; i++) {
+		if (v[i] == '.')
+			frac = 0;
+		else if (!is_digit(v[i]))
+			return -1;
+		else if (digits++, frac >= 0)
+			frac++;
+	}
+	return digits <= 15 ? frac : -1;
+}
+
+/* Doubles by value, as json_object_equal compares them, without strtod
+ * when the texts decide: the same bytes are the same value; two plain
+ * decimals with the same sign, length and fraction digits but different
+ * bytes are different exact decimals (canonical integer parts have no
+ * leading zeros), and with at most 15 significant digits (DBL_DIG) they
+ * stay different doubles. The rest (exponents, "1.5" vs "1.50", -0.0 vs
+ * 0.0) goes through strtod. */
+static int doubles_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 1;
+	if (alen == blen && (a[0] == '-') == (b[0] == '-')) {
+		int fa = plain_fraction_digits(a, alen);
+		if (fa >= 0 && fa == plain_fraction_digits(b, blen))
+			return 0;
+	}
+	return double_of(a, alen) == double_of(b, blen);
+}
+
 int n2m_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	enum n2m_json_kind ka = n2m_json_kind(a, alen);
@@ -478,7 +514,7 @@ int n2m_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 	case N2M_JSON_ARRAY:
 		return (alen == blen && memcmp(a, b, alen) == 0) || arrays_equal(a, alen, b, blen);
 	case N2M_JSON_DOUBLE:
-		return double_of(a, alen) == double_of(b, blen);
+		return doubles_equal(a, alen, b, blen);
 	default:
 		/* Strings, integers and literals have one canonical spelling. */
 		return alen == blen && memcmp(a, b, alen) == 0;

@@ -86,6 +86,41 @@ static void equality_follows_json_object_equal(void **state)
 	assert_false(eq("\"a\"", "\"b\""));
 }
 
+/* Doubles: the text shortcuts (same bytes; same-shaped plain decimals)
+ * must agree with json_object_equal on every pair, including values that
+ * only strtod can tell apart or together. */
+static void double_equality_follows_jsonc(void **state)
+{
+	(void)state;
+	static const char *v[] = {
+		"0.0", "-0.0", "0.00", "1.5", "1.50", "2.5", "0.05", "0.50", "13.97", "14.17",
+		"-13.97", "1e2", "100.0", "1.0E2", "170458.4143", "170458.4144",
+		"0.1000000000000000001", "0.1000000000000000002", "12345678901234.5",
+		"12345678901234.6", "123456789012345.6", "123456789012345.7",
+		"9007199254740993.0", "9007199254740992.0",
+	};
+	size_t n = sizeof(v) / sizeof(v[0]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n; k++) {
+			struct json_object *a = json_tokener_parse(v[i]);
+			struct json_object *b = json_tokener_parse(v[k]);
+			assert_int_equal(eq(v[i], v[k]), json_object_equal(a, b));
+			json_object_put(a);
+			json_object_put(b);
+		}
+	/* Random same-shaped pairs, where the shortcut answers. */
+	srand(7);
+	for (int t = 0; t < 20000; t++) {
+		char a[32], b[32];
+		int ip = rand() % 9 + 1, fp = rand() % 8 + 1;
+		snprintf(a, sizeof a, "%.*f", fp, (rand() % 1000000) / 1000.0 * ip);
+		snprintf(b, sizeof b, "%.*f", fp, (rand() % 1000000) / 1000.0 * ip);
+		if (strlen(a) != strlen(b))
+			continue;
+		assert_int_equal(eq(a, b), strtod(a, NULL) == strtod(b, NULL));
+	}
+}
+
 /* The data files, printed compactly by json-c, through both parsers. */
 static void fast_frames_match_jsonc_frames(void **state)
 {
@@ -308,6 +343,7 @@ int main(void)
 		cmocka_unit_test(accepts_only_what_jsonc_prints_back),
 		cmocka_unit_test(escapes_every_byte_like_jsonc),
 		cmocka_unit_test(equality_follows_json_object_equal),
+		cmocka_unit_test(double_equality_follows_jsonc),
 		cmocka_unit_test(fast_frames_match_jsonc_frames),
 		cmocka_unit_test(non_canonical_frames_take_the_jsonc_path),
 		cmocka_unit_test(state_text_payloads_match),
