@@ -163,7 +163,7 @@ int n2m_upstream_init(struct n2m_upstream *up, const struct n2m_navixy_config *c
 	up->track_size = cfg->track_message_size;
 	up->liveness_s = cfg->liveness_s > 0 ? cfg->liveness_s : 75;
 	up->connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10;
-	up->max_message = cfg->max_frame_bytes > 0 ? (size_t)cfg->max_frame_bytes : (16u << 20);
+	up->max_message = cfg->max_frame_bytes > 0 ? (size_t)cfg->max_frame_bytes : (256u << 20);
 	up->state = N2M_UP_CONNECTING;
 	up->since = time(NULL);
 	n2m_backoff_init(&up->backoff, (uint32_t)cfg->backoff_min_ms,

@@ -90,7 +90,7 @@ static void defaults(void **state)
 	assert_int_equal(cfg.navixy.backoff_min_ms, 1000);
 	assert_int_equal(cfg.navixy.backoff_max_ms, 120000);
 	assert_int_equal(cfg.navixy.iso_datetime, 1);
-	assert_int_equal(cfg.navixy.max_frame_bytes, 16 * 1024 * 1024);
+	assert_int_equal(cfg.navixy.max_frame_bytes, 256 * 1024 * 1024);
 	assert_int_equal(cfg.topics.id_mode, N2M_TOPIC_ID_TRACKER_ID);
 	assert_int_equal(cfg.topics.classes[N2M_CLASS_STATE].retain, 1);
 	assert_int_equal(cfg.topics.classes[N2M_CLASS_EVENT].retain, 0);
