@@ -78,7 +78,7 @@ def test_burst_of_100000_updates_stays_bounded(make_stack):
 
 def test_snapshot_of_20000_trackers_stays_bounded(make_stack):
     # The first state_batch carries every tracker in one message: it must
-    # fit navixy.max_frame_bytes (about 1.5 KB a tracker; see docs-draft/operations-failures.md).
+    # fit navixy.max_frame_bytes (about 1.5 KB a tracker; see README.md, "When things fail").
     stack = make_stack(sim_args=["--trackers", "20000"], navixy={"max_frame_bytes": 128 << 20})
     pid = bridge_pid(stack.bridge)
     sub = stack.subscribe("navixy/bridge/#")

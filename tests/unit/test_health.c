@@ -1,6 +1,6 @@
 /*
  * test_health.c - the health metric table, rates, the bridge/health JSON
- * and the /healthz body; and that docs-draft/operations.md documents every
+ * and the /healthz body; and that README.md documents every
  * metric (the reference must not fall behind the table).
  */
 #include <setjmp.h>
@@ -244,7 +244,7 @@ static void operations_doc_lists_every_metric(void **state)
 
 	(void)state;
 	assert_non_null(doc);
-	snprintf(path, sizeof path, "%s/docs-draft/operations.md", N2M_SOURCE_DIR);
+	snprintf(path, sizeof path, "%s/README.md", N2M_SOURCE_DIR);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	len = fread(doc, 1, cap, f);
