@@ -525,29 +525,6 @@ int n2m_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 
 void n2m_json_escape_jsonc(struct n2m_buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	n2m_buf_putc(b, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		n2m_buf_append(b, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': n2m_buf_append(b, "\\\"", 2); break;
-		case '\\': n2m_buf_append(b, "\\\\", 2); break;
-		case '\b': n2m_buf_append(b, "\\b", 2); break;
-		case '\f': n2m_buf_append(b, "\\f", 2); break;
-		case '\n': n2m_buf_append(b, "\\n", 2); break;
-		case '\r': n2m_buf_append(b, "\\r", 2); break;
-		case '\t': n2m_buf_append(b, "\\t", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			n2m_buf_append(b, u, sizeof(u));
-		}
-		}
-	}
-	n2m_buf_append(b, s + run, n - run);
-	n2m_buf_putc(b, '"');
+	/* json-c writes \b and \f short; the other controls as \u00XX. */
+	n2m_buf_json_string_escaped(b, s, n, 1);
 }

@@ -94,7 +94,7 @@ static int needs_escape(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
-void n2m_buf_json_string(struct n2m_buf *b, const char *s, size_t n)
+void n2m_buf_json_string_escaped(struct n2m_buf *b, const char *s, size_t n, int short_bf)
 {
 	static const char hex[] = "0123456789abcdef";
 	n2m_buf_putc(b, '"');
@@ -111,6 +111,13 @@ void n2m_buf_json_string(struct n2m_buf *b, const char *s, size_t n)
 		case '\n': n2m_buf_append(b, "\\n", 2); break;
 		case '\r': n2m_buf_append(b, "\\r", 2); break;
 		case '\t': n2m_buf_append(b, "\\t", 2); break;
+		case '\b':
+		case '\f':
+			if (short_bf) {
+				n2m_buf_append(b, c == '\b' ? "\\b" : "\\f", 2);
+				break;
+			}
+			/* fall through */
 		default: {
 			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			n2m_buf_append(b, u, sizeof(u));
@@ -119,6 +126,11 @@ void n2m_buf_json_string(struct n2m_buf *b, const char *s, size_t n)
 	}
 	n2m_buf_append(b, s + run, n - run);
 	n2m_buf_putc(b, '"');
+}
+
+void n2m_buf_json_string(struct n2m_buf *b, const char *s, size_t n)
+{
+	n2m_buf_json_string_escaped(b, s, n, 0);
 }
 
 void n2m_buf_json_int(struct n2m_buf *b, int64_t v)

@@ -36,6 +36,8 @@ void n2m_buf_putc(struct n2m_buf *b, char c);
 /* A JSON string literal with quotes; control characters, '"' and '\\'
  * escaped, other bytes copied as they are. */
 void n2m_buf_json_string(struct n2m_buf *b, const char *s, size_t n);
+/* The same; short_bf writes \b and \f as json-c does instead of \u0008/\u000c. */
+void n2m_buf_json_string_escaped(struct n2m_buf *b, const char *s, size_t n, int short_bf);
 void n2m_buf_json_int(struct n2m_buf *b, int64_t v);
 /* The shortest decimal that reads back as v; non-finite values as null. */
 void n2m_buf_json_double(struct n2m_buf *b, double v);
