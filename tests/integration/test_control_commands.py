@@ -70,11 +70,15 @@ def test_subscribe_reports_blocked_and_keeps_options(control_stack):
     statuses = r["data"]["statuses"]
     assert statuses[str(ids[2])] == "blocked"
     assert statuses[str(ids[0])] == "normal"
-    assert info(sub)["subscriptions"]["state_batch"]["rate_limit"] == "2s"
+    # The response and bridge/info reach different clients, in no set order.
+    wait_until(lambda: info(sub)["subscriptions"]["state_batch"].get("rate_limit") == "2s", 5,
+               what="bridge/info with rate_limit 2s")
 
     # Options left out keep the type's current ones.
     r = ctl.call("subscribe", {"type": "readings_batch", "trackers": "all", "sensor_type": "fuel"})
     assert r["status"] == "ok"
+    wait_until(lambda: "sensor_type" in info(sub)["subscriptions"]["readings_batch"], 5,
+               what="bridge/info with sensor_type")
     assert info(sub)["subscriptions"]["readings_batch"] == \
         {"trackers": "all", "rate_limit": "1s", "sensor_type": "fuel"}
 
