@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""shards.py - the two-shard measurement of docs-draft/scale.md: the same
+"""shards.py - the two-shard measurement of README "Running at scale": the same
 simulator load through one bridge, then through two sharded bridges
 (bridge.shard "0/2" and "1/2"), one Mosquitto, one counting subscriber.
 Prints updates/s reaching the subscriber and bridge CPU per update (each

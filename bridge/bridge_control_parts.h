@@ -38,7 +38,7 @@ struct ctl_reply {
 	size_t correlation_len;
 	struct json_object *transaction; /* echoed; NULL when absent */
 	int silent;                  /* sharded, not the answering instance: apply, do not
-				      * publish (docs-draft/scale.md) */
+				      * publish (README "Running at scale") */
 };
 
 /* A subscribe/unsubscribe sent to Navixy, waiting for its response. */

@@ -1,5 +1,5 @@
 /*
- * bridge_shard.h - the bridge's side of scale-out (docs-draft/scale.md):
+ * bridge_shard.h - the bridge's side of scale-out (README "Running at scale"):
  * its shard and instance name, the per-instance bridge topics, the fleet
  * seen in the last tracker/list, and the upstream part of the desired set.
  * Not for use outside the bridge.

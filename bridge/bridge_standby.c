@@ -144,5 +144,5 @@ int bridge_standby_skip(struct bridge *b, const struct n2m_publication *p)
 		n2m_seed_store_put(seeds, p->topic, "", 0);
 		return 0;
 	}
-	return n2m_seed_store_take(seeds, p->topic, p->hash, p->payload_len);
+	return n2m_seed_store_take(seeds, p->topic, p->payload, p->payload_len);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hash64.h"
+#include "retained_digest.h"
 
 struct n2m_seed {
 	char *topic;       /* NULL = empty; TOMB = removed */
@@ -101,10 +102,10 @@ int n2m_seed_store_put(struct n2m_seed_store *s, const char *topic, const void *
 			remove_slot(s, e);
 		return 0;
 	}
-	uint64_t hash = n2m_hash64(payload, len);
+	struct n2m_retained_digest d = n2m_retained_digest(topic, payload, len);
 	if (e) {
-		e->hash = hash;
-		e->len = len;
+		e->hash = d.hash;
+		e->len = d.len;
 		return 0;
 	}
 	char *copy = strdup(topic);
@@ -112,17 +113,19 @@ int n2m_seed_store_put(struct n2m_seed_store *s, const char *topic, const void *
 		free(copy);
 		return -1;
 	}
-	insert(s, copy, hash, len);
+	insert(s, copy, d.hash, d.len);
 	return 0;
 }
 
-int n2m_seed_store_take(struct n2m_seed_store *s, const char *topic, uint64_t hash, size_t len)
+int n2m_seed_store_take(struct n2m_seed_store *s, const char *topic, const void *payload,
+			size_t len)
 {
 	struct n2m_seed *e = find(s, topic);
 
 	if (!e)
 		return 0;
-	int same = e->hash == hash && e->len == len;
+	struct n2m_retained_digest d = n2m_retained_digest(topic, payload, len);
+	int same = e->hash == d.hash && e->len == d.len;
 	remove_slot(s, e);
 	return same;
 }

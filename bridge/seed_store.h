@@ -1,8 +1,9 @@
 /*
  * seed_store.h - what the broker already holds, for a hot standby taking
- * over (standby.h): retained topic -> hash and length of its payload. The
- * first publication of a topic after takeover is skipped when it would
- * send the same payload again, so consumers see no retained churn.
+ * over (standby.h): retained topic -> digest of its payload
+ * (retained_digest.h). The first publication of a topic after takeover is
+ * skipped when it would send the same payload again, so consumers see no
+ * retained churn.
  * Pure data structure (open addressing, tombstones); no I/O.
  */
 #ifndef N2M_SEED_STORE_H
@@ -27,8 +28,9 @@ void n2m_seed_store_free(struct n2m_seed_store *s);
 int n2m_seed_store_put(struct n2m_seed_store *s, const char *topic, const void *payload,
 		       size_t len);
 
-/* Removes topic's entry; returns 1 if it held exactly this payload hash
- * and length (the publication can be skipped), else 0. */
-int n2m_seed_store_take(struct n2m_seed_store *s, const char *topic, uint64_t hash, size_t len);
+/* Removes topic's entry; returns 1 if it held the same payload by
+ * n2m_retained_digest (the publication can be skipped), else 0. */
+int n2m_seed_store_take(struct n2m_seed_store *s, const char *topic, const void *payload,
+			size_t len);
 
 #endif

@@ -58,12 +58,10 @@ def test_standby_takes_over_without_retained_churn(make_stack):
         assert "standby.takeover" in b.log()
         time.sleep(2.0)  # the snapshot is in
         again = tracker_topics(sub, killed)
-        # state, location and availability: not republished. readings: the
-        # taking-over instance renders them differently from the retained
-        # copy (cause not investigated yet), so each goes out once more;
-        # bounded here so any further churn fails.
-        assert [t for t in again if not t.endswith("/readings")] == [], again
-        assert sorted(again) == sorted(f"navixy/tracker/{i}/readings" for i in ids), again
+        # Nothing republished: state, location and availability are the same
+        # bytes; readings differ only in the snapshot's event timestamp,
+        # which is not a change (retained_digest.h).
+        assert again == [], again
         # A real change still goes out, once.
         tid = ids[0]
         stack.sim.admin(f"tick?id={tid}")
