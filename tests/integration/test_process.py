@@ -59,13 +59,15 @@ def test_burst_of_100000_updates_stays_bounded(make_stack):
     sent0 = stack.sim.admin("stats", "GET")["frames_sent"]
     stack.sim.admin("rate?value=25000")
     samples = []
-    deadline = time.monotonic() + 30
+    # A bound for a slow machine (sanitizer build, busy cores), not a speed
+    # assertion: the test waits for the whole burst.
+    deadline = time.monotonic() + 100
     while (stack.sim.admin("stats", "GET")["frames_sent"] - sent0 < 101000
            and time.monotonic() < deadline):
         time.sleep(1)
         samples.append(rss_kib(pid))
     stack.sim.admin("rate?value=0")
-    time.sleep(1)
+    time.sleep(2)  # what is in flight drains
     samples.append(rss_kib(pid))
     if memory_checks_meaningful():
         assert max(samples) - base < 16 * 1024, (base, samples)
