@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
+
 void n2m_buf_init(struct n2m_buf *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -151,8 +153,13 @@ void n2m_buf_json_double(struct n2m_buf *b, double v)
 		n2m_buf_json_int(b, (int64_t)v);
 		return;
 	}
-	/* Shortest of %.15g/%.16g/%.17g that reads back exactly. */
 	char tmp[40];
+	size_t fast = n2m_decimal_format_short(v, tmp);
+	if (fast) {
+		n2m_buf_append(b, tmp, fast);
+		return;
+	}
+	/* Shortest of %.15g/%.16g/%.17g that reads back exactly. */
 	int n = 0;
 	for (int prec = 15; prec <= 17; prec++) {
 		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "json_scan.h"
 #include "navixy_time.h"
 
@@ -100,6 +101,11 @@ static int number_of_text(const char *v, size_t len, double *out)
 			return -2;
 	} else if (kind != N2M_JSON_INT && kind != N2M_JSON_DOUBLE) {
 		return -1;
+	}
+	double fast;
+	if (kind != N2M_JSON_INT && n2m_decimal_parse_fast(v, len, &fast)) {
+		*out = fast; /* finite: at most 2^53 */
+		return 0;
 	}
 	if (len >= sizeof(tmp))
 		return -2;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,11 +100,88 @@ static void hash_distinguishes(void **state)
 	}
 }
 
+/* What n2m_buf_json_double printed before its fast path, and must still
+ * print: integral values as integers, otherwise the shortest of
+ * %.15g/%.16g/%.17g that reads back exactly. */
+static void reference_double(double v, char *out, size_t cap)
+{
+	if (!isfinite(v)) {
+		snprintf(out, cap, "null");
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(out, cap, "%lld", (long long)v);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, cap, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+}
+
+static uint64_t next_random(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void check_double(struct n2m_buf *b, double v)
+{
+	char want[64];
+	reference_double(v, want, sizeof(want));
+	n2m_buf_reset(b);
+	n2m_buf_json_double(b, v);
+	if (strcmp(b->data, want) != 0)
+		fail_msg("%.17g: got %s, want %s", v, b->data, want);
+}
+
+/* Byte for byte the reference on the shapes coordinates and sensor values
+ * take (decimals of 1..17 digits at every scale), on the edges of the fast
+ * path's range, and on random bit patterns. */
+static void doubles_match_printf(void **state)
+{
+	(void)state;
+	struct n2m_buf b;
+	n2m_buf_init(&b);
+	const double edges[] = { 1e-4, 9.99999999999999e-5, 1.00000000000001e-4, 0.1, 0.5, -0.05,
+				 1e15 - 0.5, 999999999999999.9, 1e14 + 0.5, 123456789012345.6,
+				 0.000123456789012345, 55.755812, -97.795668, 13.9, 281.0001,
+				 36028.82067, 314.7393261, 0.30000000000000004, 2.675, 1.005,
+				 4503599627370495.5, 1e-5, 1.5e-4, 99.99999999999999 };
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		check_double(&b, edges[i]);
+		check_double(&b, -edges[i]);
+	}
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+	char text[64];
+	for (int i = 0; i < 300000; i++) {
+		/* A decimal with 1..17 significant digits and a point anywhere. */
+		int digits = 1 + (int)(next_random(&seed) % 17);
+		uint64_t m = next_random(&seed) % 100000000000000000ull;
+		for (int d = 17; d > digits; d--)
+			m /= 10;
+		int scale = (int)(next_random(&seed) % 26) - 6;
+		snprintf(text, sizeof(text), "%s%llue%d", next_random(&seed) & 1 ? "-" : "",
+			 (unsigned long long)m, -scale);
+		check_double(&b, strtod(text, NULL));
+		/* Any double at all. */
+		uint64_t bits = next_random(&seed);
+		double any;
+		memcpy(&any, &bits, sizeof(any));
+		check_double(&b, any);
+	}
+	n2m_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(strings_escape),
 		cmocka_unit_test(numbers),
+		cmocka_unit_test(doubles_match_printf),
 		cmocka_unit_test(growth_and_storage),
 		cmocka_unit_test(hash_distinguishes),
 	};

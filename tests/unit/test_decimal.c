@@ -1,0 +1,125 @@
+/*
+ * test_decimal.c - the exact decimal fast paths agree with libc: parsing
+ * bit for bit with strtod, formatting byte for byte with %.15g (and declining
+ * where they cannot be sure).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decimal.h"
+
+static uint64_t next_random(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void check_parse(const char *text)
+{
+	double got;
+	if (!n2m_decimal_parse_fast(text, strlen(text), &got))
+		return;
+	char *end;
+	double want = strtod(text, &end);
+	if (*end)
+		fail_msg("%s: accepted, but strtod stops at offset %td", text, end - text);
+	if (memcmp(&got, &want, sizeof(got)) != 0)
+		fail_msg("%s: got %.17g, strtod %.17g", text, got, want);
+}
+
+static void parse_agrees_with_strtod(void **state)
+{
+	(void)state;
+	const char *accepted[] = { "0", "-0", "-0.0", "55.755812", "-97.795668", "13.90", "00.5",
+				   "9007199254740991", "0.0000000000000000000001",
+				   "123456789012345.6", "1.005", "2.675" };
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		double d;
+		assert_true(n2m_decimal_parse_fast(accepted[i], strlen(accepted[i]), &d));
+		check_parse(accepted[i]);
+	}
+	/* Declined: libc's general algorithm decides these. */
+	const char *declined[] = { "", "-", ".5", "5.", "1e5", "0x10", " 1", "1 ", "+1", "1.2.3",
+				   "inf", "nan", "9007199254740992", "0.30000000000000004",
+				   "0.00000000000000000000001", "--1", "1-" };
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+		double d;
+		if (n2m_decimal_parse_fast(declined[i], strlen(declined[i]), &d))
+			fail_msg("accepted \"%s\"", declined[i]);
+	}
+	/* Random plain decimals of 1..19 digits with the point anywhere. */
+	uint64_t seed = 12345;
+	char text[48];
+	for (int i = 0; i < 300000; i++) {
+		int digits = 1 + (int)(next_random(&seed) % 19);
+		int point = (int)(next_random(&seed) % (uint64_t)(digits + 1));
+		size_t n = 0;
+		if (next_random(&seed) & 1)
+			text[n++] = '-';
+		for (int d = 0; d < digits; d++) {
+			if (d == point && d > 0)
+				text[n++] = '.';
+			text[n++] = (char)('0' + next_random(&seed) % 10);
+		}
+		text[n] = '\0';
+		check_parse(text);
+	}
+	/* Only the given length is read. */
+	double d;
+	assert_true(n2m_decimal_parse_fast("12.5xyz", 4, &d));
+	assert_true(d == 12.5);
+}
+
+static void format_agrees_with_printf_or_declines(void **state)
+{
+	(void)state;
+	char out[N2M_DECIMAL_TEXT_MAX], want[64];
+	uint64_t seed = 99;
+	int answered = 0;
+	for (int i = 0; i < 300000; i++) {
+		uint64_t bits = next_random(&seed);
+		double v;
+		if (i & 1) {
+			memcpy(&v, &bits, sizeof(v));
+		} else { /* a short decimal at some scale */
+			v = (double)(bits % 1000000000ull) / pow(10, (double)(next_random(&seed) % 14));
+		}
+		size_t n = n2m_decimal_format_short(v, out);
+		if (!n)
+			continue;
+		answered++;
+		snprintf(want, sizeof(want), "%.15g", v);
+		if (n != strlen(want) || memcmp(out, want, n) != 0)
+			fail_msg("%.17g: got %.*s, want %s", v, (int)n, out, want);
+		assert_true(strtod(want, NULL) == v);
+		assert_true(v != floor(v) && fabs(v) >= 1e-4 && fabs(v) < 1e15);
+	}
+	assert_true(answered > 100000); /* the fast path is taken, not just declined */
+	/* Declines what it cannot print as %.15g does, or what does not read back. */
+	assert_int_equal(n2m_decimal_format_short(0.30000000000000004, out), 0);
+	assert_int_equal(n2m_decimal_format_short(1e-5, out), 0);
+	assert_int_equal(n2m_decimal_format_short(1e16 + 0.5, out), 0);
+	assert_int_equal(n2m_decimal_format_short(NAN, out), 0);
+	assert_int_equal(n2m_decimal_format_short(INFINITY, out), 0);
+	size_t n = n2m_decimal_format_short(-0.000123, out);
+	assert_int_equal(n, 9);
+	assert_memory_equal(out, "-0.000123", 9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_agrees_with_strtod),
+		cmocka_unit_test(format_agrees_with_printf_or_declines),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
