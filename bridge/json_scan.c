@@ -2,7 +2,10 @@
  * json_scan.c - canonical JSON validation, iteration and comparison (see
  * json_scan.h). The validator is the only place that checks; everything
  * else trusts validated text and moves through it with little more than a
- * byte search.
+ * byte search. Both spend most of their time inside strings, so those are
+ * crossed eight bytes at a time (plain C bit tricks on a uint64_t, see
+ * "word-at-a-time helpers"); between strings the walk goes a byte at a
+ * time through a class table.
  */
 #include "json_scan.h"
 
@@ -35,17 +38,112 @@ static int canonical_u_escape(const char *p, const char *end)
 	return c < 0x20 && c != '\b' && c != '\t' && c != '\n' && c != '\f' && c != '\r';
 }
 
-/* p at the opening quote; returns past the closing quote or NULL. */
-static const char *scan_string(const char *p, const char *end)
+/* ---- word-at-a-time helpers ----
+ *
+ * Most bytes of a canonical text are string contents that need no more than
+ * "is this one special?". Eight of them are tested at once in a uint64_t
+ * (SWAR), without intrinsics. Each test below sets exactly the high bit of
+ * every byte that meets it (no borrows or carries cross bytes, unlike the
+ * shorter (x - 0x01..) & ~x form), so the first flagged byte is right in
+ * either byte order. Callers only load whole words that lie before end. */
+
+#define LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+#define HIGH UINT64_C(0x8080808080808080)
+#define EACH(c) (UINT64_C(0x0101010101010101) * (c))
+
+static uint64_t load8(const char *p)
 {
-	for (p++; p < end; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"')
-			return p + 1;
-		if (c < 0x20)
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+/* High bit set in each byte of w that is '"'. ((x & LOW7) + LOW7) sets a
+ * byte's high bit when its low 7 bits are nonzero, "| x" when its own high
+ * bit is: what is left clear is a zero byte of x = w ^ '"'. */
+static uint64_t quote_bytes(uint64_t w)
+{
+	uint64_t x = w ^ EACH('"');
+	return ~(((x & LOW7) + LOW7) | x) & HIGH;
+}
+
+/* High bit set in each byte of w that is '"', '\\' or below 0x20: the
+ * bytes a string's validation has to look at. The same trick three times
+ * on the shared low 7 bits (t + 0x60 reaches the high bit from 0x20 up);
+ * bytes >= 0x80 (UTF-8) are never flagged. */
+static uint64_t string_special_bytes(uint64_t w)
+{
+	uint64_t t = w & LOW7;
+	uint64_t not_quote = (t ^ EACH('"')) + LOW7;
+	uint64_t not_backslash = (t ^ EACH('\\')) + LOW7;
+	uint64_t not_control = t + EACH(0x60);
+	return ~((not_quote & not_backslash & not_control) | w) & HIGH;
+}
+
+/* The words are only used where the first flagged byte can be found with
+ * a GCC/Clang bit scan in a known byte order; elsewhere the byte loops that
+ * follow them do all the work. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#define WORD_AT_A_TIME 1
+#else
+#define WORD_AT_A_TIME 0
+#endif
+
+/* How many bytes precede the first flagged one of a nonzero mask. */
+static size_t ordinary_prefix(uint64_t mask)
+{
+#if WORD_AT_A_TIME && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (unsigned)__builtin_ctzll(mask) / 8;
+#elif WORD_AT_A_TIME
+	return (unsigned)__builtin_clzll(mask) / 8;
+#else
+	(void)mask;
+	return 0;
+#endif
+}
+
+/* The first '"', '\\' or control character at or after p, or end. */
+static inline const char *next_string_special(const char *p, const char *end)
+{
+	while (WORD_AT_A_TIME && end - p >= 8) {
+		uint64_t special = string_special_bytes(load8(p));
+		if (special)
+			return p + ordinary_prefix(special);
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
+/* The first '"' at or after p, or end. */
+static inline const char *next_quote(const char *p, const char *end)
+{
+	while (WORD_AT_A_TIME && end - p >= 8) {
+		uint64_t quotes = quote_bytes(load8(p));
+		if (quotes)
+			return p + ordinary_prefix(quotes);
+		p += 8;
+	}
+	while (p < end && *p != '"')
+		p++;
+	return p;
+}
+
+/* p inside a string at the first byte next_string_special stopped at:
+ * continues the scan of scan_string below through escapes; returns past
+ * the closing quote or NULL. */
+static const char *scan_string_rest(const char *p, const char *end, int *escaped)
+{
+	for (;; p = next_string_special(p + 1, end)) {
+		if (p >= end)
 			return NULL;
-		if (c != '\\')
-			continue;
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\')
+			return NULL; /* a raw control character */
+		*escaped = 1;
 		if (++p >= end)
 			return NULL;
 		switch (*p) {
@@ -60,7 +158,18 @@ static const char *scan_string(const char *p, const char *end)
 			return NULL;
 		}
 	}
-	return NULL;
+}
+
+/* p at the opening quote; returns past the closing quote or NULL. Sets
+ * *escaped when the string has a backslash escape (left alone otherwise).
+ * Most strings have none: their first special byte is the closing quote,
+ * and this small part is worth inlining into the callers. */
+static inline const char *scan_string(const char *p, const char *end, int *escaped)
+{
+	p = next_string_special(p + 1, end);
+	if (p < end && *p == '"')
+		return p + 1;
+	return scan_string_rest(p, end, escaped);
 }
 
 static const char *scan_digits(const char *p, const char *end)
@@ -111,20 +220,37 @@ static const char *scan_literal(const char *p, const char *end, const char *lit,
 
 static const char *scan_value(const char *p, const char *end, int depth);
 
-/* Keys seen so far in one object, for the duplicate check. */
+/* Keys seen so far in one object, for the duplicate check. Every key also
+ * sets one bit of seen, picked by a cheap hash: a key whose bit is still
+ * clear is new without searching the list, which would otherwise cost an
+ * object of n keys n*n/2 comparisons. */
 struct key_set {
+	uint64_t seen;
 	const char *key[N2M_JSON_SCAN_MAX_KEYS];
 	uint32_t len[N2M_JSON_SCAN_MAX_KEYS];
 	size_t n;
 };
 
+/* length * first byte + last byte keeps the keys of the usual payloads
+ * on different bits; a shared bit only costs a search. */
+static uint64_t key_bit(const char *key, size_t len)
+{
+	if (len == 0)
+		return 1;
+	size_t h = len * (unsigned char)key[0] + (unsigned char)key[len - 1];
+	return UINT64_C(1) << (h % 64);
+}
+
 static int key_set_add(struct key_set *ks, const char *key, size_t len)
 {
-	for (size_t i = 0; i < ks->n; i++)
-		if (ks->len[i] == len && memcmp(ks->key[i], key, len) == 0)
-			return -1;
+	uint64_t bit = key_bit(key, len);
+	if (ks->seen & bit)
+		for (size_t i = 0; i < ks->n; i++)
+			if (ks->len[i] == len && memcmp(ks->key[i], key, len) == 0)
+				return -1;
 	if (ks->n == N2M_JSON_SCAN_MAX_KEYS)
 		return -1;
+	ks->seen |= bit;
 	ks->key[ks->n] = key;
 	ks->len[ks->n++] = (uint32_t)len;
 	return 0;
@@ -147,12 +273,15 @@ static const char *scan_object_with(const char *p, const char *end, int depth,
 				    n2m_json_member_scan_fn fn, void *ctx)
 {
 	struct key_set ks;
+	ks.seen = 0;
 	ks.n = 0;
 	if (++p < end && *p == '}')
 		return p + 1;
 	while (p < end && *p == '"') {
-		const char *key_end = scan_string(p, end);
-		if (!key_end || key_has_nul(p + 1, key_end - 1) ||
+		int escaped = 0;
+		const char *key_end = scan_string(p, end, &escaped);
+		/* A key without a backslash cannot hold a \u0000 escape. */
+		if (!key_end || (escaped && key_has_nul(p + 1, key_end - 1)) ||
 		    key_set_add(&ks, p + 1, (size_t)(key_end - p - 2)) < 0)
 			return NULL;
 		const char *key = p + 1;
@@ -236,8 +365,10 @@ static const char *scan_value(const char *p, const char *end, int depth)
 		return depth > 0 ? scan_object(p, end, depth - 1) : NULL;
 	case '[':
 		return depth > 0 ? scan_array(p, end, depth - 1) : NULL;
-	case '"':
-		return scan_string(p, end);
+	case '"': {
+		int escaped; /* only keys need to know */
+		return scan_string(p, end, &escaped);
+	}
 	case 't':
 		return scan_literal(p, end, "true", 4);
 	case 'f':
@@ -261,19 +392,45 @@ int n2m_json_is_canonical(const char *text, size_t len)
 
 /* ---- walking validated text ---- */
 
-/* Past the closing quote of the validated string at p. A plain loop: the
- * strings here are short, and a library search costs more per call than it
- * saves per byte. */
+/* True if the quote at q, inside the string opened at open, is escaped:
+ * an odd run of backslashes precedes it (each pair in the run is one
+ * escaped backslash). That is what a forward walk stepping over the byte
+ * after each backslash finds, for any bytes. */
+static int quote_is_escaped(const char *open, const char *q)
+{
+	const char *run = q;
+	while (run - 1 > open && run[-1] == '\\')
+		run--;
+	return (q - run) & 1;
+}
+
+/* The closing quote of the validated string opened at open, or end if
+ * there is none before it. Canonical strings rarely hold escapes, so this
+ * looks for quotes alone and asks about backslashes only before a quote
+ * (q[-1] is at worst the opening quote). */
+static inline const char *string_close(const char *open, const char *end)
+{
+	const char *q = next_quote(open + 1, end);
+	while (q < end && q[-1] == '\\' && quote_is_escaped(open, q))
+		q = next_quote(q + 1, end);
+	return q;
+}
+
+/* Past the closing quote of the validated string at p. */
 static const char *skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\')
-			p++;
-	}
-	return end;
+	const char *q = string_close(p, end);
+	return q < end ? q + 1 : end;
 }
+
+/* What n2m_json_skip looks for outside strings: one table load and test
+ * per byte instead of a chain of comparisons. Words do not pay here (it
+ * was measured): the runs between strings are mostly a byte or two. */
+enum { BYTE_QUOTE = 1, BYTE_OPEN = 2, BYTE_CLOSE = 4, BYTE_COMMA = 8 };
+static const unsigned char byte_class[256] = {
+	['"'] = BYTE_QUOTE, ['{'] = BYTE_OPEN, ['['] = BYTE_OPEN,
+	['}'] = BYTE_CLOSE, [']'] = BYTE_CLOSE, [','] = BYTE_COMMA,
+};
 
 const char *n2m_json_skip(const char *p, const char *end)
 {
@@ -282,20 +439,25 @@ const char *n2m_json_skip(const char *p, const char *end)
 	if (*p == '"')
 		return skip_string(p, end);
 	if (*p != '{' && *p != '[') {
-		while (p < end && *p != ',' && *p != '}' && *p != ']')
+		/* A number or literal: a few bytes up to ',', '}' or ']'. */
+		while (p < end && !(byte_class[(unsigned char)*p] & (BYTE_CLOSE | BYTE_COMMA)))
 			p++;
 		return p;
 	}
+	/* An object or array: count brackets outside strings, jumping over
+	 * strings whole. */
 	int depth = 0;
 	for (; p < end; p++) {
-		char c = *p;
-		if (c == '"') {
-			for (p++; p < end && *p != '"'; p++)
-				if (*p == '\\')
-					p++;
-		} else if (c == '{' || c == '[') {
+		unsigned cls = byte_class[(unsigned char)*p] & (BYTE_QUOTE | BYTE_OPEN | BYTE_CLOSE);
+		if (!cls)
+			continue;
+		if (cls == BYTE_QUOTE) {
+			p = string_close(p, end);
+			if (p >= end)
+				return end;
+		} else if (cls == BYTE_OPEN) {
 			depth++;
-		} else if ((c == '}' || c == ']') && --depth == 0) {
+		} else if (--depth == 0) {
 			return p + 1;
 		}
 	}
@@ -333,10 +495,15 @@ int n2m_json_next_element(struct n2m_json_iter *it, const char **val, size_t *va
 	return 1;
 }
 
+/* Callers test one key against a list of literals, so most answers are
+ * "no" at the first byte: compare as we go rather than strlen + memcmp.
+ * Reads lit no further than its NUL and the key no further than key_len. */
 int n2m_json_key_is(const struct n2m_json_member *m, const char *lit)
 {
-	size_t n = strlen(lit);
-	return m->key_len == n && memcmp(m->key, lit, n) == 0;
+	for (size_t i = 0; i < m->key_len; i++)
+		if (lit[i] != m->key[i] || lit[i] == '\0')
+			return 0;
+	return lit[m->key_len] == '\0';
 }
 
 enum n2m_json_kind n2m_json_kind(const char *val, size_t len)

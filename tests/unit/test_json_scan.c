@@ -121,6 +121,349 @@ static void double_equality_follows_jsonc(void **state)
 	}
 }
 
+/* ---- the word-at-a-time string paths ----
+ *
+ * json_scan.c crosses strings eight bytes at a time and looks back for
+ * backslashes before a quote. The cases below put every kind of special
+ * byte at every offset mod 8, next to word edges and at the very end of
+ * the buffer, and compare with json-c. Every text is copied into a buffer
+ * of exactly its length, so a read past the end is an ASan error. */
+
+static char *exact_copy(const char *s, size_t len)
+{
+	char *b = malloc(len ? len : 1);
+	assert_non_null(b);
+	memcpy(b, s, len);
+	return b;
+}
+
+/* What json_scan.h promises, asked of json-c: the text parses strictly
+ * (inside an array, so a bare value has a byte after it) and prints back
+ * byte for byte. */
+static int jsonc_canonical(const char *text, size_t len)
+{
+	char *wrapped = malloc(len + 3);
+	assert_non_null(wrapped);
+	wrapped[0] = '[';
+	memcpy(wrapped + 1, text, len);
+	wrapped[len + 1] = ']';
+	wrapped[len + 2] = '\0';
+	struct json_tokener *tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	struct json_object *o = json_tokener_parse_ex(tok, wrapped, (int)len + 2);
+	int ok = json_tokener_get_error(tok) == json_tokener_success &&
+		 json_tokener_get_parse_end(tok) == len + 2;
+	json_tokener_free(tok);
+	if (ok) {
+		size_t out_len = 0;
+		const char *out = json_object_to_json_string_length(o, PLAIN, &out_len);
+		ok = out_len == len + 2 && memcmp(out, wrapped, len + 2) == 0;
+	}
+	json_object_put(o);
+	free(wrapped);
+	return ok;
+}
+
+/* A key holding the text \u0000 is refused even after an escaped
+ * backslash (json_scan.c, key_has_nul), where json-c would print it back. */
+static int jsonc_canonical_key(const char *text, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (memcmp(text + i, "\\u0000", 6) == 0)
+			return 0;
+	return 1;
+}
+
+static int canon_exact(const char *s, size_t len)
+{
+	char *b = exact_copy(s, len);
+	int r = n2m_json_is_canonical(b, len);
+	free(b);
+	return r;
+}
+
+/* canon_exact of the text and of every nonempty prefix of it (truncated
+ * input) must agree with json-c; key_at, if not NULL, marks a key for the
+ * \u0000 exception above. */
+static void agrees_with_jsonc(const char *s, size_t len, const char *key_at, size_t key_len)
+{
+	for (size_t n = len; n > 0; n--) {
+		int want = jsonc_canonical(s, n);
+		if (want && key_at && key_at + key_len <= s + n)
+			want = jsonc_canonical_key(key_at, key_len);
+		if (canon_exact(s, n) != want)
+			fail_msg("canonical(%.*s) != %d (json-c)", (int)n, s, want);
+	}
+}
+
+/* Pieces of string contents, each raw as it would stand between the
+ * quotes: ordinary and special bytes, canonical and other escapes. */
+static const char *const pieces[] = {
+	"a", "~", "\x7f", "\xc3\xa9", "\xff", "/", "'", "\\\"", "\\\\", "\\\\\\\\", "\\\\\\\"",
+	"\\n", "\\t", "\\b", "\\f", "\\r", "\\/", "\\u001f", "\\u0000", "\\u0001", "\\u0041",
+	"\\u000a", "\\u001F", "\\u00", "\\x", "\\", "\"", "\x01", "\x1f", "\t", "\n", "\x20",
+	"!", "#", "[", "]", "{", "}", ",", ":", "\\\\\"",
+	/* high bytes whose low 7 bits are '"', '\\' or a control character */
+	"\xa2", "\xdc", "\x80", "\x9f", "\xe2\x80\xa2",
+};
+#define N_PIECES (sizeof(pieces) / sizeof(pieces[0]))
+
+/* "<pad a's><piece><tail b's>" as a bare string, an array element, a key
+ * and an object value. */
+static void string_in_contexts(size_t pad, const char *piece, size_t tail)
+{
+	char body[64], text[160];
+	assert_true(pad + strlen(piece) + tail < sizeof body);
+	memset(body, 'a', pad);
+	int n = (int)pad;
+	n += sprintf(body + n, "%s", piece);
+	memset(body + n, 'b', tail);
+	n += (int)tail;
+	body[n] = '\0';
+
+	int len = snprintf(text, sizeof text, "\"%s\"", body);
+	agrees_with_jsonc(text, (size_t)len, NULL, 0);
+	len = snprintf(text, sizeof text, "[1,\"%s\"]", body);
+	agrees_with_jsonc(text, (size_t)len, NULL, 0);
+	len = snprintf(text, sizeof text, "{\"%s\":\"%s\"}", body, body);
+	agrees_with_jsonc(text, (size_t)len, text + 2, (size_t)n);
+}
+
+static void strings_at_every_offset_agree_with_jsonc(void **state)
+{
+	(void)state;
+	for (size_t pad = 0; pad <= 17; pad++)
+		for (size_t i = 0; i < N_PIECES; i++)
+			for (size_t tail = 0; tail <= 9; tail += (pad < 9 ? 1 : 4))
+				string_in_contexts(pad, pieces[i], tail);
+	/* Two pieces in a row, e.g. an escaped backslash then a quote. */
+	for (size_t pad = 0; pad <= 9; pad++)
+		for (size_t i = 0; i < N_PIECES; i++)
+			for (size_t k = 0; k < N_PIECES; k++) {
+				char two[32];
+				snprintf(two, sizeof two, "%s%s", pieces[i], pieces[k]);
+				string_in_contexts(pad, two, pad % 3);
+			}
+	/* Named cases: the quote after an even run of backslashes closes. */
+	assert_true(canon("\"a\\\\\""));
+	assert_true(canon("\"aaaaaaa\\\\\""));
+	assert_true(canon("[\"aaaaaa\\\\\\\\\",1]"));
+	assert_false(canon("\"a\\\\\\\""));
+	assert_false(canon("\"aaaaaaa\\\""));
+	assert_true(canon("{\"\\u0001\":1}"));
+	assert_false(canon("{\"a\\u0000\":1}"));
+	assert_false(canon("{\"a\\\\u0000\":1}")); /* see jsonc_canonical_key */
+}
+
+/* Every byte at each position of a string long enough for whole words,
+ * alone and right after an escape, with the string closing at once or
+ * later: only the control characters, '"' and '\\' may change the answer. */
+static void control_characters_at_every_position(void **state)
+{
+	(void)state;
+	char text[48];
+	for (int c = 0; c < 0x100; c++)
+		for (size_t at = 1; at + 2 <= sizeof text; at++)
+			for (int after_escape = 0; after_escape < 2; after_escape++) {
+				if (after_escape && at < 3)
+					continue;
+				memset(text, 'x', sizeof text);
+				text[0] = '"';
+				if (after_escape)
+					memcpy(text + at - 2, "\\n", 2);
+				text[at] = (char)c;
+				int want = c >= 0x20 && c != '"' && c != '\\';
+				for (size_t len = at + 2; len <= sizeof text; len += 3) {
+					text[len - 1] = '"';
+					assert_int_equal(canon_exact(text, len), want);
+					if (len == at + 2)
+						assert_int_equal(jsonc_canonical(text, len), want);
+					text[len - 1] = 'x';
+				}
+			}
+}
+
+/* The byte walk n2m_json_skip did before it went a word at a time; for
+ * any bytes, validated or not, the answers must stay the same. */
+static const char *plain_skip(const char *p, const char *end)
+{
+	if (p >= end)
+		return end;
+	if (*p == '"') {
+		for (p++; p < end; p++) {
+			if (*p == '"')
+				return p + 1;
+			if (*p == '\\')
+				p++;
+		}
+		return end;
+	}
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']')
+			p++;
+		return p;
+	}
+	int depth = 0;
+	for (; p < end; p++) {
+		char c = *p;
+		if (c == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			return p + 1;
+		}
+	}
+	return end;
+}
+
+static void skip_matches_plain_walk(void **state)
+{
+	(void)state;
+	/* Structure-heavy bytes, and long runs with rarer specials for the
+	 * word-at-a-time paths (high bytes that look like '"' or '\\' below
+	 * bit 7 among them). */
+	static const char dense[] = "\"\\\\\\{}[],:ab\"\"\x01";
+	static const char sparse[] = "\"\\{}[],aaaaaaaaaaaaaaaaaaaaaaaa\xa2\xdc\x80";
+	char text[40];
+	srand(11);
+	for (int t = 0; t < 40000; t++) {
+		const char *alphabet = t % 2 ? dense : sparse;
+		int n_alphabet = (int)(t % 2 ? sizeof dense : sizeof sparse) - 1;
+		size_t len = (size_t)(rand() % (int)sizeof text) + 1;
+		for (size_t i = 0; i < len; i++)
+			text[i] = alphabet[rand() % n_alphabet];
+		if (t % 3 == 0)
+			text[0] = "\"{["[t % 9 / 3];
+		char *b = exact_copy(text, len);
+		for (size_t from = 0; from < len; from++)
+			assert_ptr_equal(n2m_json_skip(b + from, b + len), plain_skip(b + from, b + len));
+		free(b);
+	}
+}
+
+/* Walks the array "[s,{"k":[s]},s]" and the object "{s:s,"z":{s:[s]}}"
+ * for a canonical string s and checks every element, key and value. */
+static void walk_around(const char *s, size_t n)
+{
+	char text[256];
+	struct n2m_json_iter it;
+	const char *v;
+	size_t vl;
+	int len = snprintf(text, sizeof text, "[%s,{\"k\":[%s]},%s]", s, s, s);
+	char *b = exact_copy(text, (size_t)len);
+	assert_true(n2m_json_is_canonical(b, (size_t)len));
+	assert_ptr_equal(n2m_json_skip(b, b + len), b + len);
+	n2m_json_iter_init(&it, b, (size_t)len);
+	assert_true(n2m_json_next_element(&it, &v, &vl));
+	assert_ptr_equal(v, b + 1);
+	assert_int_equal(vl, n);
+	assert_true(n2m_json_next_element(&it, &v, &vl));
+	assert_int_equal(vl, n + 8);
+	assert_memory_equal(v, "{\"k\":[", 6);
+	assert_true(n2m_json_next_element(&it, &v, &vl));
+	assert_int_equal(vl, n);
+	assert_ptr_equal(v + vl, b + len - 1);
+	assert_false(n2m_json_next_element(&it, &v, &vl));
+	free(b);
+
+	len = snprintf(text, sizeof text, "{%s:%s,\"z\":{%s:[%s]}}", s, s, s, s);
+	b = exact_copy(text, (size_t)len);
+	if (n2m_json_is_canonical(b, (size_t)len)) { /* not if s is "z" or has \u0000 */
+		struct n2m_json_member m;
+		n2m_json_iter_init(&it, b, (size_t)len);
+		assert_true(n2m_json_next_member(&it, &m));
+		assert_ptr_equal(m.key, b + 2);
+		assert_int_equal(m.key_len, n - 2);
+		assert_int_equal(m.val_len, n);
+		assert_memory_equal(m.val, s, n);
+		assert_true(n2m_json_next_member(&it, &m));
+		assert_true(n2m_json_key_is(&m, "z"));
+		assert_int_equal(m.val_len, 2 * n + 5);
+		assert_ptr_equal(m.val + m.val_len, b + len - 1);
+		assert_false(n2m_json_next_member(&it, &m));
+	}
+	free(b);
+}
+
+static void walks_cross_strings_at_every_offset(void **state)
+{
+	(void)state;
+	char s[64];
+	for (size_t pad = 0; pad <= 17; pad++)
+		for (size_t i = 0; i < N_PIECES; i++)
+			for (size_t k = 0; k < N_PIECES; k += 3) {
+				memset(s, 'a', pad + 1);
+				s[0] = '"';
+				int n = (int)pad + 1;
+				n += snprintf(s + n, sizeof s - (size_t)n, "%s%s\"", pieces[i], pieces[k]);
+				if (n2m_json_is_canonical(s, (size_t)n))
+					walk_around(s, (size_t)n);
+			}
+	/* A string that ends exactly at the end of the buffer. */
+	for (size_t len = 2; len < 20; len++) {
+		char *b = malloc(len);
+		assert_non_null(b);
+		memset(b, 'a', len);
+		b[0] = b[len - 1] = '"';
+		if (len > 3)
+			b[len - 2] = b[len - 3] = '\\';
+		assert_ptr_equal(n2m_json_skip(b, b + len), b + len);
+		assert_ptr_equal(n2m_json_skip(b, b + len - 1), b + len - 1); /* unclosed */
+		free(b);
+	}
+}
+
+/* The duplicate-key check (a bit per key hash, then a search) against
+ * json-c, which keeps one of two equal keys and so prints fewer back. */
+static void duplicate_keys_agree_with_jsonc(void **state)
+{
+	(void)state;
+	static const char *keys[] = { "a", "b", "ab", "ba", "aa", "bb", "", "a\\\\", "\\\"",
+				      "abc", "cba", "acb", "update_time", "updated", "type" };
+	size_t nk = sizeof(keys) / sizeof(keys[0]);
+	char text[2048];
+	srand(5);
+	for (int t = 0; t < 4000; t++) {
+		int n = 0, members = rand() % 12 + 1;
+		n += sprintf(text + n, "{");
+		for (int i = 0; i < members; i++)
+			n += sprintf(text + n, "%s\"%s\":%d", i ? "," : "", keys[rand() % nk], i);
+		n += sprintf(text + n, "}");
+		assert_int_equal(canon_exact(text, (size_t)n), jsonc_canonical(text, (size_t)n));
+	}
+	/* The key limit is where it was. */
+	int n = sprintf(text, "{");
+	for (int i = 0; i < N2M_JSON_SCAN_MAX_KEYS; i++)
+		n += sprintf(text + n, "%s\"%d\":0", i ? "," : "", i);
+	assert_false(canon_exact(text, (size_t)n)); /* unclosed */
+	text[n] = '}';
+	assert_true(canon_exact(text, (size_t)n + 1));
+	n += sprintf(text + n, ",\"x\":0}");
+	assert_false(canon_exact(text, (size_t)n));
+}
+
+static void key_is_compares_whole_keys(void **state)
+{
+	(void)state;
+	struct n2m_json_member m = { .key = "abcX", .key_len = 3 };
+	assert_true(n2m_json_key_is(&m, "abc"));
+	assert_false(n2m_json_key_is(&m, "ab"));
+	assert_false(n2m_json_key_is(&m, "abcX"));
+	assert_false(n2m_json_key_is(&m, "abd"));
+	assert_false(n2m_json_key_is(&m, ""));
+	m.key_len = 0;
+	assert_true(n2m_json_key_is(&m, ""));
+	assert_false(n2m_json_key_is(&m, "a"));
+	/* A NUL in the key must not take the compare past the literal's end. */
+	char *lit = exact_copy("a", 2);
+	m = (struct n2m_json_member){ .key = "a\0b", .key_len = 3 };
+	assert_false(n2m_json_key_is(&m, lit));
+	free(lit);
+}
+
 /* The data files, printed compactly by json-c, through both parsers. */
 static void fast_frames_match_jsonc_frames(void **state)
 {
@@ -344,6 +687,12 @@ int main(void)
 		cmocka_unit_test(escapes_every_byte_like_jsonc),
 		cmocka_unit_test(equality_follows_json_object_equal),
 		cmocka_unit_test(double_equality_follows_jsonc),
+		cmocka_unit_test(strings_at_every_offset_agree_with_jsonc),
+		cmocka_unit_test(control_characters_at_every_position),
+		cmocka_unit_test(skip_matches_plain_walk),
+		cmocka_unit_test(walks_cross_strings_at_every_offset),
+		cmocka_unit_test(duplicate_keys_agree_with_jsonc),
+		cmocka_unit_test(key_is_compares_whole_keys),
 		cmocka_unit_test(fast_frames_match_jsonc_frames),
 		cmocka_unit_test(non_canonical_frames_take_the_jsonc_path),
 		cmocka_unit_test(state_text_payloads_match),
