@@ -45,14 +45,48 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def stop_process(proc, sig=signal.SIGTERM, timeout=5.0):
+def wrapped_pid(proc):
+    """The command a `timeout` wrapper runs (its only child), or None."""
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            children = f.read().split()
+    except OSError:
+        return None
+    return int(children[0]) if len(children) == 1 else None
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=5.0, direct=False):
+    """Stops a server started under `timeout`; returns its exit status.
+
+    direct=True signals the wrapped command itself. Signalled, `timeout`
+    forwards the signal and then a SIGCONT to its whole process group; in a
+    sanitizer build that SIGCONT can land while LeakSanitizer's exit-time
+    tracer attaches (its SIGSTOP is cancelled) and both processes then wait
+    for each other forever. Use it for single-process servers; multi-process
+    ones (RabbitMQ) need the group-wide signal.
+
+    If the server does not stop in time, its whole process group (`timeout`
+    leads one) is killed, so nothing it started outlives the test."""
     if proc is None or proc.poll() is not None:
         return proc.returncode if proc else None
-    proc.send_signal(sig)
+    target = wrapped_pid(proc) if direct else None
+    try:
+        if target:
+            os.kill(target, sig)
+        else:
+            proc.send_signal(sig)
+    except ProcessLookupError:
+        pass
     try:
         return proc.wait(timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        try:
+            if os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except ProcessLookupError:
+            pass
         return proc.wait()
 
 
@@ -85,7 +119,7 @@ class Broker:
             return False
 
     def stop(self):
-        stop_process(self.proc)
+        stop_process(self.proc, direct=True)
         self.proc = None
 
 
@@ -128,7 +162,7 @@ class Sim:
         return self.admin(f"tracker?id={tracker_id}", "GET")
 
     def stop(self):
-        stop_process(self.proc)
+        stop_process(self.proc, direct=True)
 
 
 def valgrind_prefix(workdir):
@@ -167,7 +201,7 @@ class Bridge:
                                      stdout=log, stderr=log)
 
     def stop(self, sig=signal.SIGTERM):
-        return stop_process(self.proc, sig, timeout=10)
+        return stop_process(self.proc, sig, timeout=10, direct=True)
 
     def kill_hard(self):
         """SIGKILL the bridge itself (not the `timeout` wrapper, which would

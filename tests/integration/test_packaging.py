@@ -297,7 +297,7 @@ def sim_accepts(args, tmp_path):
                    10, what="the simulator to start or exit")
         assert proc.poll() is None, proc.communicate()[1]
     finally:
-        stop_process(proc)
+        stop_process(proc, direct=True)
 
 
 def test_simulator_command_lines_are_accepted(tmp_path):
