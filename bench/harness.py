@@ -130,8 +130,10 @@ log = {{ level = "warn"; }};
             return self.sub_counts()["states"] - base >= n
         wait_until(done, timeout, what)
 
-    def wait_quiet(self, timeout, *procs):
-        """Waits until the subscriber has received nothing for 1.5 s."""
+    def wait_quiet(self, timeout, *procs, done_at=None, quiet_s=1.5):
+        """Waits until the subscriber has received nothing for quiet_s, or
+        (done_at) until its message count reaches done_at and then 1.5 s
+        of quiet."""
         last, since = self.sub_counts()["msgs"], time.monotonic()
 
         def quiet():
@@ -140,7 +142,10 @@ log = {{ level = "warn"; }};
             msgs = self.sub_counts()["msgs"]
             if msgs != last:
                 last, since = msgs, time.monotonic()
-            return time.monotonic() - since >= 1.5
+            silent = time.monotonic() - since
+            if done_at is not None and msgs >= done_at:
+                return silent >= 1.5
+            return silent >= quiet_s
         wait_until(quiet, timeout, "the snapshot to be published")
 
     def measure(self, label, proc, seconds, sim=None, rate_of=None):
@@ -274,8 +279,14 @@ log = {{ level = "warn"; }};
             rss0 = rss_kib(bridge.pid)
             sim = self.start_sim(n, 0, port)
             t0 = time.monotonic()
+            msgs0 = self.sub_counts()["msgs"]
             self.wait_states(n, 240, "the bridge's snapshot", bridge, sim)
-            self.wait_quiet(240, bridge, sim)  # the readings snapshot follows the states
+            # The readings snapshot follows the states as one more frame,
+            # which at 100,000 trackers takes the simulator and the bridge
+            # seconds of silence on the subscriber's side: wait for all four
+            # publications per tracker (state, location, availability,
+            # readings), or for a long quiet spell if some are not sent.
+            self.wait_quiet(240, bridge, sim, done_at=msgs0 + 4 * n, quiet_s=8.0)
             snap_s = time.monotonic() - t0
             rss1 = rss_kib(bridge.pid)
             self.sim_rate(sim, a.sweep_rate)
