@@ -147,13 +147,17 @@ def test_unknown_source_refresh_is_rate_limited(stack_up):
 def test_drop_stall_and_logout_lose_nothing(stack_up):
     stack, sub, ids = stack_up()
     for fault in ("drop", "stall", "logout"):
+        since = time.monotonic()
         if fault == "stall":
             stack.sim.admin("stall?ms=6500")  # past liveness_s = 5
         else:
             stack.sim.admin(fault)
         # Changes made while the link is down or dead reach the broker after.
         stack.sim.admin(f"tick?id={ids[0]}&n=2")
-        wait_until(lambda: upstream_state(sub) != "connected", 12, what=f"{fault} noticed")
+        # Every state change is recorded: the reconnect can be over before
+        # a poll of the latest one would see it.
+        sub.wait_for("navixy/bridge/upstream", lambda p: json.loads(p)["state"] != "connected",
+                     12, since=since)
         wait_until(lambda: upstream_state(sub) == "connected", 15, what=f"recovery after {fault}")
         assert_all_current(stack, ids)
         assert_recovered(stack, sub, ids[1])

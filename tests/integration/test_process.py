@@ -24,11 +24,20 @@ def test_sigterm_under_heavy_load(make_stack):
     start = time.monotonic()
     rc = stack.bridge.stop(signal.SIGTERM)
     assert rc == 0
-    assert time.monotonic() - start < 8
+    # "Within a few seconds even under full load": three waits of up to 2 s
+    # by design (WebSocket close, the offline publish, MQTT disconnect) plus
+    # the frame in hand; Bridge.stop kills (rc != 0) at 10 s.
+    assert time.monotonic() - start < 9.5
     assert retained_tree(stack.broker.port, "navixy/bridge/state")["navixy/bridge/state"] == b"offline"
     log = stack.bridge.log()
     assert "offline_published=yes" in log and "action=unsubscribe" in log
     assert counters(log)["state_updates"] > 3000
+
+
+def traffic(sub):
+    """The traffic counters of the latest bridge/health report, {} if none."""
+    raw = sub.latest("navixy/bridge/health")
+    return json.loads(raw)["traffic"] if raw else {}
 
 
 def per_state_subscription(bridge, n_trackers):
@@ -47,10 +56,12 @@ def per_state_subscription(bridge, n_trackers):
 def test_burst_of_100000_updates_stays_bounded(make_stack):
     # 100,000 state frames as fast as the simulator sends them (one per
     # change), while a slow subscriber reads every location.
-    stack = make_stack(start_bridge=False, sim_args=["--trackers", "1000"])
+    stack = make_stack(start_bridge=False, sim_args=["--trackers", "1000"],
+                       health={"interval_s": 1})
     per_state_subscription(stack.bridge, 1000)
     stack.bridge.start()
     pid = bridge_pid(stack.bridge)
+    health = stack.subscribe("navixy/bridge/health")
     slow = stack.subscribe("navixy/tracker/+/location")
     slow.client.on_message = lambda *a: time.sleep(0.0005)
     wait_until(lambda: "action=subscribe type=state " in stack.bridge.log(), 15, what="subscribed")
@@ -67,7 +78,10 @@ def test_burst_of_100000_updates_stays_bounded(make_stack):
         time.sleep(1)
         samples.append(rss_kib(pid))
     stack.sim.admin("rate?value=0")
-    time.sleep(2)  # what is in flight drains
+    # frames_sent counts what went into the socket; wait until the bridge
+    # has mapped the burst (its health report counts it).
+    wait_until(lambda: traffic(health).get("state_updates", 0) >= 100000, 60, interval=0.5,
+               what="the burst mapped")
     samples.append(rss_kib(pid))
     if memory_checks_meaningful():
         assert max(samples) - base < 16 * 1024, (base, samples)
@@ -81,12 +95,17 @@ def test_burst_of_100000_updates_stays_bounded(make_stack):
 def test_snapshot_of_20000_trackers_stays_bounded(make_stack):
     # The first state_batch carries every tracker in one message: it must
     # fit navixy.max_frame_bytes (about 1.5 KB a tracker; see README.md, "When things fail").
-    stack = make_stack(sim_args=["--trackers", "20000"], navixy={"max_frame_bytes": 128 << 20})
+    stack = make_stack(sim_args=["--trackers", "20000"], navixy={"max_frame_bytes": 128 << 20},
+                       health={"interval_s": 1})
     pid = bridge_pid(stack.bridge)
     sub = stack.subscribe("navixy/bridge/#")
     sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15)
-    wait_until(lambda: stack.bridge.log().count("upstream.subscribed") >= 2, 30, what="snapshot")
-    time.sleep(3)
+    # The subscribe responses come before the two snapshot frames: wait for
+    # the bridge to have mapped both (a sanitizer build takes seconds).
+    wait_until(lambda: traffic(sub).get("state_updates", 0) >= 20000
+               and traffic(sub).get("readings_updates", 0) >= 20000, 90, interval=0.5,
+               what="the 20,000-tracker snapshots mapped")
+    time.sleep(1)
     samples = []
     for _ in range(4):
         time.sleep(1)

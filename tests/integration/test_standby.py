@@ -1,9 +1,9 @@
 """Hot standby (issue 9, bridge_standby.h): two instances of one shard
 watching each other's bridge/<instance>/state. The first name becomes
 active, the other reads "standby"; kill -9 the active one and the standby
-takes over within bridge.takeover_s (plus the broker's keepalive grace for
-the last will) without republishing the retained tracker topics the broker
-already holds."""
+takes over within twice bridge.takeover_s of the will (its name sorts
+second; standby.h) without republishing the retained tracker topics the
+broker already holds."""
 import json
 import os
 import time
@@ -50,9 +50,13 @@ def test_standby_takes_over_without_retained_churn(make_stack):
         a.kill_hard()
         sub.wait_for("navixy/bridge/a/state", lambda p: p == b"offline", 15, since=killed)
         will = time.monotonic()
-        sub.wait_for("navixy/bridge/b/state", lambda p: p == b"online", TAKEOVER_S + 3,
-                     since=will)
+        # The requirement: 2 x takeover_s for the name that sorts second, on a
+        # whole-second clock checked every 200 ms; the slack is for a loaded
+        # machine, not part of it.
+        limit = 2 * TAKEOVER_S + 1.2
+        sub.wait_for("navixy/bridge/b/state", lambda p: p == b"online", limit + 10, since=will)
         took = time.monotonic() - will
+        assert took < limit + 4, took
         wait_until(lambda: json.loads(sub.latest("navixy/bridge/b/upstream") or b"{}")
                    .get("state") == "connected", 15, what="b upstream connected")
         assert "standby.takeover" in b.log()
