@@ -55,6 +55,7 @@ class TcpProxy:
                 return  # closed by cut() or close()
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
+                upstream.settimeout(None)  # the 2 s were for connecting, not for a busy broker
             except OSError:
                 client.close()
                 continue

@@ -32,6 +32,10 @@ def test_broker_restart_gets_the_retained_tree_back(make_stack, persistence):
     # The bridge reconnects (back-off <= 1 s) and republishes the tree.
     wait_until(lambda: tracker_topics(retained_tree(stack.broker.port, settle=0.5))
                == tracker_topics(before), 15, interval=0.5, what="retained tree after restart")
+    # A persisted broker restores the tree from disk at once, with the will
+    # ("offline") it fired at shutdown: "online" needs the reconnect.
+    wait_until(lambda: retained_tree(stack.broker.port, "navixy/bridge/state", settle=0.3)
+               .get("navixy/bridge/state") == b"online", 15, interval=0.5, what="online after restart")
     after = retained_tree(stack.broker.port)
     assert after["navixy/bridge/state"] == b"online"
     for t in tracker_topics(before):

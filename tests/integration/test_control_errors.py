@@ -104,7 +104,8 @@ def test_read_only_bridge_ignores_requests(make_stack):
         assert "state" not in info["subscriptions"]
         assert info["config"]["control"]["enabled"] is False
         # Still a working bridge.
+        since = time.monotonic()
         stack.sim.admin(f"tick?id={ids[0]}")
-        assert sub.wait_for(f"navixy/tracker/{ids[0]}/state", since=time.monotonic() - 0.1)
+        assert sub.wait_for(f"navixy/tracker/{ids[0]}/state", since=since)
     finally:
         ctl.close()

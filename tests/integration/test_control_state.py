@@ -256,7 +256,9 @@ def test_shutdown_answers_waiting_requests(make_stack):
     try:
         stack.sim.admin("stall?ms=0")
         ctl.publish("subscribe", {"type": "state", "trackers": [ids[0]], "transaction": "late"})
-        time.sleep(0.5)  # the request waits for Navixy (3 s timeout)
+        # The request reached the bridge and waits for Navixy (3 s timeout).
+        wait_until(lambda: "event=control.request command=subscribe" in stack.bridge.log(), 5,
+                   what="request received")
         assert ctl.responses("subscribe") == []
         assert stack.bridge.stop() == 0
         r = ctl.wait_response("subscribe", lambda r: r["transaction"] == "late", timeout=5)

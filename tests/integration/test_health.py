@@ -147,7 +147,9 @@ def test_healthz_follows_a_broker_outage(make_stack):
     families = prom_text.parse(http_get(port, "/metrics")[2])
     assert prom_text.value(families, "navixy2mqtt_connected", side="mqtt") == 0
 
-    time.sleep(1.5)  # at least one health tick sees the outage (it logs the change)
+    # A health tick sees the outage (it logs the change).
+    wait_until(lambda: "event=health.changed healthy=no" in stack.bridge.log(), 10,
+               what="outage seen by a health tick")
     stack.broker.start()
     wait_until(lambda: http_get(port, "/healthz")[0] == 200, 20, what="/healthz 200 after restart")
     families = prom_text.parse(http_get(port, "/metrics")[2])

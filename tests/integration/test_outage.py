@@ -104,7 +104,8 @@ def test_long_outage_under_load_keeps_memory_flat(make_stack, make_proxy):
         assert max(samples) < 256 * 1024, samples
     proxy.restore()
     sub.wait_for("navixy/bridge/state", lambda p: p == b"online", 15, since=time.monotonic())
-    wait_until(lambda: "bridge.resync_done" in stack.bridge.log(), 20, what="resync after outage")
+    wait_until(lambda: stack.bridge.log().count("event=bridge.resync_done") >= 2, 45,
+               what="resync after outage")
     assert stack.bridge.stop() == 0
     c = counters(stack.bridge.log())
     assert c["state_updates"] > 20000

@@ -79,8 +79,10 @@ def test_home_assistant_birth_resends_discovery(make_stack):
     for tid in ids:
         raw, retained = ha.wait_for(tracker_config(tid), lambda p: p != b"", since=since)
         assert json.loads(raw)["unique_id"] == f"navixy_{tid}_location"
-    # "offline" (HA's last will) does not trigger anything.
-    time.sleep(0.5)
+    # "offline" (HA's last will) does not trigger anything. First the rest of
+    # the birth's resend (sensor configs follow the location ones) settles.
+    wait_until(lambda: time.monotonic() - max(m[3] for m in ha.snapshot()) > 1.0, 10,
+               what="the discovery resend to settle")
     since = time.monotonic()
     client.publish(f"{PREFIX}/status", "offline", qos=1).wait_for_publish()
     time.sleep(1.5)

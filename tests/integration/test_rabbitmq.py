@@ -58,9 +58,11 @@ def rabbit_stack():
         assert clean, "a RabbitMQ or epmd listener outlived the test"
 
 
-def retained_exact(port, topics, settle=1.0):
+def retained_exact(port, topics, settle=1.0, want=None, timeout=20.0):
     """A late 3.1.1 subscriber with one exact filter per topic: what RabbitMQ
-    hands out as retained. Returns {topic: (payload, retain flag)}."""
+    hands out as retained. Returns {topic: (payload, retain flag)} after
+    settle seconds, or (want: the topics expected) once all of those are in
+    (a loaded broker may take longer than settle), plus 0.3 s for strays."""
     got = {}
     client = mqtt.Client(client_id=f"test-late-{time.monotonic_ns()}", protocol=mqtt.MQTTv311)
     client.on_message = lambda c, u, m: got.setdefault(m.topic, (bytes(m.payload), bool(m.retain)))
@@ -68,7 +70,13 @@ def retained_exact(port, topics, settle=1.0):
     client.loop_start()
     try:
         client.subscribe([(t, 1) for t in topics])
-        time.sleep(settle)
+        if want is None:
+            time.sleep(settle)
+        else:
+            deadline = time.monotonic() + timeout
+            while not set(want) <= set(got) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.3)
         return dict(got)
     finally:
         client.loop_stop()
@@ -96,7 +104,7 @@ def test_core_topics_against_rabbitmq(rabbit_stack):
     # Retained: every tracker and bridge topic, flag set, for exact filters.
     topics = ["navixy/bridge/state", "navixy/bridge/upstream", "navixy/bridge/info"]
     topics += [f"navixy/tracker/{tid}/{cls}" for tid in ids for cls in CLASSES]
-    tree = retained_exact(broker.port, topics)
+    tree = retained_exact(broker.port, topics, want=topics)
     assert sorted(tree) == sorted(topics)
     assert all(retained for _, retained in tree.values())
     assert tree["navixy/bridge/state"][0] == b"online"
@@ -117,7 +125,8 @@ def test_core_topics_against_rabbitmq(rabbit_stack):
     assert json.loads(lc)["event"] == "block"
     sub.wait_for(f"navixy/tracker/{tid}/availability", lambda p: p == b"offline", 10)
     tree = retained_exact(broker.port, [f"navixy/tracker/{tid}/lifecycle",
-                                        f"navixy/tracker/{tid}/availability"])
+                                        f"navixy/tracker/{tid}/availability"],
+                          want=[f"navixy/tracker/{tid}/availability"])
     assert f"navixy/tracker/{tid}/lifecycle" not in tree
     assert tree[f"navixy/tracker/{tid}/availability"] == (b"offline", True)
 
@@ -125,5 +134,5 @@ def test_core_topics_against_rabbitmq(rabbit_stack):
     since = time.monotonic()
     bridge.kill_hard()
     sub.wait_for("navixy/bridge/state", lambda p: p == b"offline", 20, since=since)
-    assert retained_exact(broker.port, ["navixy/bridge/state"]) == \
+    assert retained_exact(broker.port, ["navixy/bridge/state"], want=["navixy/bridge/state"]) == \
         {"navixy/bridge/state": (b"offline", True)}

@@ -120,6 +120,11 @@ def test_control_requests_are_applied_everywhere_and_answered_once(fleet):
         for k in range(SHARDS):
             wait_until(lambda: info(sub, k)["subscriptions"].get("state", {}).get("trackers")
                        == picked, 10, what=f"s{k} applied the subscribe")
+        # bridge/info is published before the subscribe goes upstream: wait
+        # for Navixy's (the simulator's) answer to each instance.
+        for bridge in fleet.bridges:
+            wait_until(lambda: "event=upstream.subscribed action=subscribe type=state "
+                       in bridge.log(), 10, what="state subscription confirmed upstream")
         # Each instance subscribed its own tracker upstream: a `state`
         # subscription sends one frame per change, so three changes of each
         # picked tracker reach its state topic.

@@ -14,7 +14,8 @@ import urllib.parse
 
 import paho.mqtt.client as mqtt
 
-from conftest import (SERVER_LIFETIME_S, free_port, retained_tree, wait_connected, wait_until)
+from conftest import (SERVER_LIFETIME_S, free_port, retained_tree, upstream_state, wait_connected,
+                      wait_until)
 from faultlib import counters
 
 
@@ -266,12 +267,18 @@ def test_hostile_labels_become_safe_topic_levels(make_stack):
     for t, label in zip(fleet, HOSTILE):
         q = urllib.parse.quote(label, safe="")
         assert stack.sim.admin(f"label?id={t['id']}&label={q}")["ok"], label
+    wait_until(lambda: upstream_state(sub) == "connected", 15, what="upstream connected")
     stack.sim.admin("drop")  # labels are read from tracker/list at the reconnect
+    wait_until(lambda: stack.bridge.log().count("event=upstream.connected") >= 2, 15,
+               what="reconnected")
     for t in fleet:
         stack.sim.admin(f"tick?id={t['id']}&n=1")
-    time.sleep(3)
-    tree = retained_tree(stack.broker.port)
-    levels = {t.split("/")[2] for t in tree if t.startswith("navixy/tracker/") and tree[t]}
+
+    def label_levels():
+        tree = retained_tree(stack.broker.port, settle=0.5)
+        levels = {t.split("/")[2] for t in tree if t.startswith("navixy/tracker/") and tree[t]}
+        return levels if len(levels) >= len(fleet) else None
+    levels = wait_until(label_levels, 20, interval=0.5, what="a topic level per tracker")
     assert len(levels) >= len(fleet), levels
     for level in levels:
         raw = level.encode()

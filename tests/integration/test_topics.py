@@ -107,6 +107,15 @@ def test_live_updates_follow_the_simulator(make_stack):
     fix = stack.sim.tracker(tid)["state"]["gps"]["updated"]
     wait_until(lambda: same_instant(json.loads(sub.latest(f"navixy/tracker/{tid}/location"))["fix_time"], fix),
                5, what="location with the new fix")
+    # readings_batch follows state_batch as its own frame.
+    want = stack.sim.tracker(tid)["readings"]
+
+    def readings_current():
+        got = json.loads(sub.latest(f"navixy/tracker/{tid}/readings"))
+        return all(sorted(comparable(x) for x in got.get(s, [])) ==
+                   sorted(comparable(x) for x in want.get(s, []))
+                   for s in ("inputs", "states", "counters"))
+    wait_until(readings_current, 10, what="readings after the tick")
     check_tracker_topics(stack, sub, tid)
 
 

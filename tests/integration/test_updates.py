@@ -36,6 +36,8 @@ def test_unchanged_retained_payloads_are_not_published_again(make_stack):
     stack = make_stack()
     sub = stack.subscribe()
     ids = wait_connected(stack, sub)
+    for t in ids:  # the readings snapshot is a frame of its own
+        sub.wait_for(f"navixy/tracker/{t}/readings")
     time.sleep(1.5)  # let the snapshot and the resync settle
     start = time.monotonic()
     tid = ids[0]
