@@ -184,6 +184,14 @@ void atmo_decoder_reset(struct atmo_decoder *d)
 	d->partial_len = 0;
 }
 
+int atmo_decoder_release_spare(struct atmo_decoder *d, size_t keep)
+{
+	if (d->partial_len || d->partial_cap <= keep)
+		return 0;
+	atmo_decoder_free(d);
+	return 1;
+}
+
 void atmo_decoder_free(struct atmo_decoder *d)
 {
 	free(d->partial);

@@ -69,6 +69,10 @@ enum atmo_decode_result {
 void atmo_decoder_init(struct atmo_decoder *d, int track_size, size_t max_message);
 void atmo_decoder_reset(struct atmo_decoder *d);
 void atmo_decoder_free(struct atmo_decoder *d);
+/* Frees the reassembly buffer when it holds no partial message and has
+ * grown above keep bytes (a snapshot-sized message passed through);
+ * returns 1 if it did. */
+int atmo_decoder_release_spare(struct atmo_decoder *d, size_t keep);
 
 /* Feeds one received frame; calls fn once per complete message. On an
  * error, the partial state is dropped so the next frame starts clean. */

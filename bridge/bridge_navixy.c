@@ -6,7 +6,6 @@
 #include "bridge_parts.h"
 
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +19,6 @@
 #define NVX_CODE_WRONG_HASH 3
 #define NVX_CODE_SESSION_ENDED 4
 /* Frames at least this large release freed heap pages after processing. */
-#define BIG_FRAME_BYTES ((size_t)1 << 20)
 
 static int uses_login(const struct bridge *b)
 {
@@ -509,12 +507,7 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 				b->counters.unknown_frames);
 		break;
 	}
+	/* After a big message, upstream.c gives the memory back to the
+	 * system (release_spare_memory). */
 	nvx_frame_free(&f);
-	/* A snapshot frame (a state_batch of every tracker) is parsed into a
-	 * json-c tree of ~20 KiB per tracker and freed at once; glibc keeps
-	 * those pages, so RSS stayed at the peak (17 KiB per tracker measured
-	 * by bench/ at 10,000 trackers, 5.4 KiB with this). Giving them back
-	 * after a large frame costs one heap walk per such frame. */
-	if (len >= BIG_FRAME_BYTES)
-		malloc_trim(0);
 }

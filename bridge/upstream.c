@@ -6,7 +6,7 @@
 #include "upstream.h"
 
 #include <inttypes.h>
-
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -531,6 +531,34 @@ static void on_handshake_frame(struct n2m_upstream *up, const char *frame, size_
 		up->cb.on_open(up->cb_ctx);
 }
 
+/*
+ * Buffers sized by the largest message so far are kept for the next one,
+ * unless a big one passed: the first state_batch or readings_batch after a
+ * subscribe carries every tracker (~1.5 KB each), and keeping room for it
+ * cost as much RSS per tracker as a third of what the trackers themselves
+ * hold (bench/README.md). Such messages come once per (re)subscription, so
+ * growing again then is cheap. Freeing them and whatever the message's
+ * handling freed (json-c trees of a whole batch on the slow path) leaves
+ * glibc holding the pages unless asked to give them back: one heap walk
+ * per big message.
+ */
+#define RX_KEEP_BYTES ((size_t)1 << 20)
+
+static void release_spare_memory(struct n2m_upstream *up)
+{
+	int released = 0;
+
+	if (up->rx_cap > RX_KEEP_BYTES) {
+		free(up->rx);
+		up->rx = NULL;
+		up->rx_cap = 0;
+		released = 1;
+	}
+	released |= atmo_decoder_release_spare(&up->decoder, RX_KEEP_BYTES);
+	if (released)
+		malloc_trim(0);
+}
+
 static void on_complete_frame(struct n2m_upstream *up, const char *frame, size_t len)
 {
 	enum atmo_decode_result rc;
@@ -620,6 +648,7 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 	size_t n = up->rx_len;
 	up->rx_len = 0;
 	on_complete_frame(up, up->rx, n);
+	release_spare_memory(up);
 }
 
 int n2m_upstream_lws_event(struct n2m_upstream *up, struct lws *wsi,
