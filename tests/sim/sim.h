@@ -53,6 +53,7 @@ struct sim_stats {
 	uint64_t connections;  /* current */
 	uint64_t frames_sent, state_items_sent, readings_items_sent, heartbeats_sent;
 	uint64_t messages_received, errors_sent, load_updates_sent;
+	uint64_t rest_delayed;  /* REST answers held back by /admin/rest_delay */
 };
 
 /* One outbound WebSocket message, possibly written in several fragments. */
@@ -88,6 +89,9 @@ struct sim_conn {
 	int dropping;
 };
 
+/* A REST answer held back by /admin/rest_delay (slow REST fault). */
+enum sim_hold { HOLD_NONE, HOLD_WAITING, HOLD_DUE };
+
 /* HTTP request state of one connection. */
 struct sim_http {
 	char uri[512];
@@ -97,6 +101,15 @@ struct sim_http {
 	char *resp;           /* whole response body */
 	size_t resp_len, resp_off;
 	int started;
+	/* slow REST: delay_ms is the fault's value when the request arrived;
+	 * a REST handler sets hold_ms before answering, and http_respond then
+	 * keeps the rendered answer (status, header, body in resp) and arms the
+	 * wsi's timer; LWS_CALLBACK_TIMER makes it due, HTTP_WRITEABLE sends it */
+	long delay_ms;
+	long hold_ms;
+	enum sim_hold hold;
+	int status;
+	char extra_name[64], extra_value[128];
 };
 
 struct sim_pss {
@@ -117,6 +130,7 @@ struct sim {
 	uint32_t rng;
 	double rate_acc, load_acc;
 	int64_t stall_until_ms;   /* 0 none, -1 until resume */
+	long rest_delay_ms;       /* slow REST fault: 0 off */
 	int64_t last_tick_ms;
 	size_t load_cursor;
 };
@@ -164,8 +178,13 @@ int http_begin(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char *
 int http_body(struct sim_pss *pss, const void *in, size_t len);
 int http_complete(struct sim *s, struct lws *wsi, struct sim_pss *pss);
 int http_writeable(struct lws *wsi, struct sim_pss *pss);
-void http_free(struct sim_pss *pss);
-/* Queues a response: headers now, body in HTTP_WRITEABLE. extra_header may be NULL. */
+/* LWS_CALLBACK_TIMER: a held REST answer is due. */
+int http_timer(struct lws *wsi, struct sim_pss *pss);
+/* Frees the request's buffers; with wsi, also cancels a held answer's timer. */
+void http_free(struct lws *wsi, struct sim_pss *pss);
+/* Queues a response: headers now, body in HTTP_WRITEABLE. extra_header may be NULL.
+ * With pss->http.hold_ms > 0 the whole answer is held that long instead
+ * (headers and body both go out from HTTP_WRITEABLE once the timer fires). */
 int http_respond(struct lws *wsi, struct sim_pss *pss, int status, const char *body,
 		 size_t len, const char *extra_name, const char *extra_value);
 
@@ -173,6 +192,7 @@ int http_respond(struct lws *wsi, struct sim_pss *pss, int status, const char *b
 int rest_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char *path,
 		const struct sim_query *q, const char *body, size_t body_len);
 /* sim_admin.c: /admin/... Returns 1 if handled. */
+#define SIM_REST_DELAY_MAX_MS 600000L
 int admin_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char *path,
 		 const struct sim_query *q, const char *body, size_t body_len);
 

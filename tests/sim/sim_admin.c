@@ -1,7 +1,7 @@
 /*
  * sim_admin.c - the test-control endpoint /admin/... (loopback, no prefix):
- * stats, fleet, tracker, drop, stall/resume, logout, block/unblock, remove,
- * add, tick, rate, inject, label. Answers {"ok":true,...} or
+ * stats, fleet, tracker, drop, stall/resume, rest_delay, logout,
+ * block/unblock, remove, add, tick, rate, inject, label. Answers {"ok":true,...} or
  * {"ok":false,"error":"..."} with HTTP 400.
  */
 #include <errno.h>
@@ -78,9 +78,11 @@ static int stats(struct sim *s, struct lws *wsi, struct sim_pss *pss)
 	sbuf_printf(&b, "\"messages_received\":%llu,\"errors_sent\":%llu,",
 		    (unsigned long long)s->st.messages_received,
 		    (unsigned long long)s->st.errors_sent);
-	sbuf_printf(&b, "\"load_updates_sent\":%llu,\"trackers\":%zu,\"blocked\":%zu}",
+	sbuf_printf(&b, "\"load_updates_sent\":%llu,\"trackers\":%zu,\"blocked\":%zu,",
 		    (unsigned long long)s->st.load_updates_sent, s->fleet.n - s->fleet.n_removed,
 		    s->fleet.n_blocked);
+	sbuf_printf(&b, "\"rest_delay_ms\":%ld,\"rest_delayed\":%llu}", s->rest_delay_ms,
+		    (unsigned long long)s->st.rest_delayed);
 	return reply(wsi, pss, &b);
 }
 
@@ -183,6 +185,17 @@ int admin_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char
 		else
 			s->stall_until_ms = sim_mono_ms() + (int64_t)v;
 		return ok(wsi, pss);
+	}
+	if (!strcmp(p, "rest_delay")) {
+		long ms;
+		if (sim_parse_ms(query_get(q, "ms"), SIM_REST_DELAY_MAX_MS, &ms))
+			return fail(wsi, pss, "ms must be 0..600000");
+		s->rest_delay_ms = ms;
+		sim_log(s, LOG_INFO, "admin: REST answers delayed by %ld ms", ms);
+		struct sbuf b;
+		sbuf_init(&b, 0);
+		sbuf_printf(&b, "{\"ok\":true,\"ms\":%ld}", ms);
+		return reply(wsi, pss, &b);
 	}
 	if (!strcmp(p, "resume")) {
 		if (s->stall_until_ms)

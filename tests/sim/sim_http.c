@@ -116,19 +116,38 @@ void query_free(struct sim_query *q)
 	q->n = 0;
 }
 
-void http_free(struct sim_pss *pss)
+void http_free(struct lws *wsi, struct sim_pss *pss)
 {
-	sbuf_free(&pss->http.body);
-	free(pss->http.resp);
-	pss->http.resp = NULL;
+	struct sim_http *h = &pss->http;
+	if (wsi && h->hold != HOLD_NONE)
+		lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+	h->hold = HOLD_NONE;
+	sbuf_free(&h->body);
+	free(h->resp);
+	h->resp = NULL;
+}
+
+static int send_headers(struct lws *wsi, struct sim_http *h)
+{
+	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+					   *end = buf + sizeof(buf) - 1;
+	if (lws_add_http_common_headers(wsi, (unsigned int)h->status, "application/json",
+					h->resp_len, &p, end))
+		return -1;
+	if (h->extra_name[0] &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)h->extra_name,
+					(const unsigned char *)h->extra_value,
+					(int)strlen(h->extra_value), &p, end))
+		return -1;
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	return 0;
 }
 
 int http_respond(struct lws *wsi, struct sim_pss *pss, int status, const char *body, size_t len,
 		 const char *extra_name, const char *extra_value)
 {
 	struct sim_http *h = &pss->http;
-	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
-					   *end = buf + sizeof(buf) - 1;
 	free(h->resp);
 	h->resp = malloc(LWS_PRE + len + 1);
 	if (!h->resp)
@@ -137,15 +156,29 @@ int http_respond(struct lws *wsi, struct sim_pss *pss, int status, const char *b
 	h->resp_len = len;
 	h->resp_off = 0;
 	h->started = 1;
-	if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json", len, &p, end))
+	h->status = status;
+	h->extra_name[0] = h->extra_value[0] = '\0';
+	if (extra_name) {
+		snprintf(h->extra_name, sizeof(h->extra_name), "%s", extra_name);
+		snprintf(h->extra_value, sizeof(h->extra_value), "%s", extra_value);
+	}
+	if (h->hold_ms > 0) {
+		/* slow REST: keep the rendered answer, send it when the timer fires */
+		h->hold = HOLD_WAITING;
+		lws_set_timer_usecs(wsi, (lws_usec_t)h->hold_ms * LWS_US_PER_MS);
+		return 0;
+	}
+	if (send_headers(wsi, h))
 		return -1;
-	if (extra_name &&
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)extra_name,
-					(const unsigned char *)extra_value, (int)strlen(extra_value), &p,
-					end))
-		return -1;
-	if (lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+int http_timer(struct lws *wsi, struct sim_pss *pss)
+{
+	if (!pss || pss->is_ws || pss->http.hold != HOLD_WAITING)
+		return 0;
+	pss->http.hold = HOLD_DUE;
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -153,6 +186,16 @@ int http_respond(struct lws *wsi, struct sim_pss *pss, int status, const char *b
 int http_writeable(struct lws *wsi, struct sim_pss *pss)
 {
 	struct sim_http *h = &pss->http;
+	if (h->hold == HOLD_WAITING)
+		return 0; /* not due yet: the timer asks for writeable */
+	if (h->hold == HOLD_DUE) {
+		/* headers in this callback, the body from the next ones */
+		h->hold = HOLD_NONE;
+		if (!h->resp || send_headers(wsi, h))
+			return -1;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (!h->resp)
 		return 0;
 	size_t left = h->resp_len - h->resp_off;
@@ -204,8 +247,10 @@ static int dispatch(struct sim *s, struct lws *wsi, struct sim_pss *pss)
 int http_begin(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char *uri)
 {
 	struct sim_http *h = &pss->http;
-	http_free(pss);
+	http_free(wsi, pss);
 	memset(h, 0, sizeof(*h));
+	/* the slow-REST fault as it is when this request arrives */
+	h->delay_ms = s->rest_delay_ms;
 	snprintf(h->uri, sizeof(h->uri), "%s", uri);
 	h->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 	sbuf_init(&h->body, 0);

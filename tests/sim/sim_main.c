@@ -39,15 +39,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return http_complete(sim_of(wsi), wsi, pss) ? -1 : 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_writeable(wsi, pss) ? -1 : 0;
+	case LWS_CALLBACK_TIMER:
+		return http_timer(wsi, pss) ? -1 : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
+		/* also cancels the timer of an answer held by the slow-REST fault */
 		if (pss)
-			http_free(pss);
+			http_free(wsi, pss);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return ws_filter(sim_of(wsi), wsi, pss) ? -1 : 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		if (pss)
-			http_free(pss);
+			http_free(wsi, pss);
 		ws_established(sim_of(wsi), wsi, pss);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:

@@ -124,34 +124,11 @@ static int do_list(struct sim *s, struct lws *wsi, struct sim_pss *pss, const st
 	return respond_buf(wsi, pss, &b);
 }
 
-int rest_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char *path,
-		const struct sim_query *q, const char *body, size_t body_len)
+/* Parses the parameters and answers user/auth (0), user/logout (1) or
+ * tracker/list (2). */
+static int rest_answer(struct sim *s, struct lws *wsi, struct sim_pss *pss, int which,
+		       const struct sim_query *q, const char *body, size_t body_len)
 {
-	size_t pl = strlen(s->o.prefix);
-	if (strncmp(path, s->o.prefix, pl))
-		return 0;
-	const char *rest = path + pl;
-
-	/* legacy atmosphere.js close notice on the WebSocket path */
-	if (!strncmp(rest, "/event/subscription", 19) &&
-	    (!rest[19] || !strcmp(rest + 19, "/"))) {
-		const char *t = query_get(q, "X-Atmosphere-Transport");
-		if (t && !strcmp(t, "close"))
-			return http_respond(wsi, pss, 200, "{}", 2, NULL, NULL) ? -1 : 1;
-		return http_respond(wsi, pss, 400, "{}", 2, "X-Atmosphere-error:",
-				    "Websocket protocol not supported") ? -1 : 1;
-	}
-
-	int which;
-	if (!strcmp(rest, "/user/auth"))
-		which = 0;
-	else if (!strcmp(rest, "/user/logout"))
-		which = 1;
-	else if (!strcmp(rest, "/tracker/list"))
-		which = 2;
-	else
-		return 0;
-
 	struct params p;
 	memset(&p, 0, sizeof(p));
 	p.query = q;
@@ -189,5 +166,43 @@ int rest_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char 
 		rc = do_list(s, wsi, pss, &p);
 	json_object_put(p.json);
 	query_free(&p.form);
+	return rc;
+}
+
+int rest_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char *path,
+		const struct sim_query *q, const char *body, size_t body_len)
+{
+	size_t pl = strlen(s->o.prefix);
+	if (strncmp(path, s->o.prefix, pl))
+		return 0;
+	const char *rest = path + pl;
+
+	/* legacy atmosphere.js close notice on the WebSocket path */
+	if (!strncmp(rest, "/event/subscription", 19) &&
+	    (!rest[19] || !strcmp(rest + 19, "/"))) {
+		const char *t = query_get(q, "X-Atmosphere-Transport");
+		if (t && !strcmp(t, "close"))
+			return http_respond(wsi, pss, 200, "{}", 2, NULL, NULL) ? -1 : 1;
+		return http_respond(wsi, pss, 400, "{}", 2, "X-Atmosphere-error:",
+				    "Websocket protocol not supported") ? -1 : 1;
+	}
+
+	int which;
+	if (!strcmp(rest, "/user/auth"))
+		which = 0;
+	else if (!strcmp(rest, "/user/logout"))
+		which = 1;
+	else if (!strcmp(rest, "/tracker/list"))
+		which = 2;
+	else
+		return 0;
+
+	/* slow REST fault: every answer from here on (errors too) is held */
+	pss->http.hold_ms = pss->http.delay_ms;
+	int rc = rest_answer(s, wsi, pss, which, q, body, body_len);
+	if (pss->http.hold == HOLD_WAITING) {
+		s->st.rest_delayed++;
+		sim_log(s, LOG_DEBUG, "%s: answer held for %ld ms", rest, pss->http.hold_ms);
+	}
 	return rc;
 }

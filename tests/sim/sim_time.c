@@ -110,3 +110,20 @@ int sim_parse_timespan(const char *s, long *ms)
 	*ms = (long)r;
 	return 0;
 }
+
+int sim_parse_ms(const char *s, long max, long *ms)
+{
+	if (!s || !*s || max < 0)
+		return -1;
+	long v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		long d = *p - '0';
+		if (max - d < 0 || v > (max - d) / 10)
+			return -1; /* over max (and never overflows) */
+		v = v * 10 + d;
+	}
+	*ms = v;
+	return 0;
+}

@@ -27,4 +27,9 @@ int sim_format_date(char *buf, size_t cap, int64_t t, int offset_s, int iso);
  * number of seconds. Returns 0 and *ms, or -1 if malformed / out of range. */
 int sim_parse_timespan(const char *s, long *ms);
 
+/* Parses an admin millisecond argument: decimal digits only (no sign, no
+ * fraction, no exponent, no spaces), 0..max. Returns 0 and *ms, or -1 if
+ * missing (NULL or ""), malformed or out of range (out untouched). */
+int sim_parse_ms(const char *s, long max, long *ms);
+
 #endif
