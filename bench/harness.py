@@ -235,6 +235,39 @@ log = {{ level = "warn"; }};
         self.results["limit_paced"] = paced
         self.results["limit_max"] = unpaced
 
+    def phase_rounds(self):
+        """Bridge and limit alternated: a neighbour taking a core in the
+        middle of one phase skews a single pair by 30 %; over rounds it
+        hits both sides, and the CPU ratio reported is the median of the
+        rounds' ratios. The simulator runs in rate mode (random trackers,
+        as the sweep) so it can be paused while the limit runs; the bridge
+        stays connected and idle meanwhile."""
+        a = self.args
+        print(f"== rounds: bridge and limit alternated {a.rounds} times, "
+              f"{a.round_window:.0f} s each, simulator at {a.load} updates/s", flush=True)
+        sim = self.start_sim(a.trackers, 0)
+        bridge = self.start_bridge(sim.port)
+        msgs0 = self.sub_counts()["msgs"]
+        self.wait_states(a.trackers, 120, "the bridge's snapshot", bridge, sim)
+        self.wait_quiet(120, bridge, sim, done_at=msgs0 + 4 * a.trackers, quiet_s=8.0)
+        rounds = []
+        for i in range(a.rounds):
+            self.sim_rate(sim, a.load)
+            time.sleep(a.warmup)
+            rb = self.measure(f"round {i + 1} bridge", bridge, a.round_window, sim)
+            self.sim_rate(sim, 0)
+            self.wait_quiet(60, bridge, sim)
+            rl = self.run_raw(f"round {i + 1} limit", round(rb["msgs_s"]), a.round_window)
+            mpu = rb["msgs"] / rb["updates"] if rb["updates"] else None
+            limit_us = rl["cpu_per_msg_us"] * mpu if mpu and rl["cpu_per_msg_us"] else None
+            rounds.append({"bridge_us": rb["cpu_per_update_us"], "limit_us": limit_us,
+                           "updates_s": rb["updates_s"],
+                           "ratio": rb["cpu_per_update_us"] / limit_us
+                           if limit_us and rb["cpu_per_update_us"] else None})
+        self.results["rounds"] = rounds
+        self.procs.stop(bridge)
+        self.procs.stop(sim)
+
     def phase_peer(self):
         a = self.args
         print(f"== peer: bench/peer.py, {a.trackers} trackers, simulator at {a.load} updates/s",
@@ -309,6 +342,7 @@ log = {{ level = "warn"; }};
             self.start_subscriber()
             self.phase_bridge()
             self.phase_limit()
+            self.phase_rounds()
             self.phase_peer()
             if self.args.sat_load:
                 self.phase_saturate()
@@ -333,12 +367,14 @@ def main():
     if args.smoke:
         args.trackers, args.load, args.window, args.warmup = 200, 1000, 2.0, 0.5
         args.capture, args.sat_load, args.sat_window = 5000, 0, 2.0
+        args.rounds, args.round_window = 1, 1.0
         args.sweep, args.sweep_window, args.sweep_rate = [200], 1.0, 500
     else:
         args.trackers, args.load, args.window, args.warmup = 10000, 10000, 20.0, 3.0
         # The saturating load is 2-3x what the bridge carries here: far more
         # (100,000/s) only makes the simulator take a core from the others.
         args.capture, args.sat_load, args.sat_window = 100000, 25000, 15.0
+        args.rounds, args.round_window = 3, 10.0
         # The sweep's rate is one every contender's pipeline sustains, so CPU
         # per update is compared without a backlog.
         args.sweep, args.sweep_window, args.sweep_rate = [1000, 10000, 100000], 10.0, 5000
