@@ -128,6 +128,27 @@ def test_unknown_source_refreshes_the_tracker_list(stack_up):
     assert c["tracker_list_calls"] >= 2
 
 
+def test_slow_rest_server_delays_but_loses_nothing(stack_up):
+    # Navixy's REST API answering slowly (2 s a call): the tracker/list
+    # refresh for a new tracker runs on the event loop (README "Known
+    # limitations"), so other trackers' changes made meanwhile wait, and
+    # must all arrive once it is done, with the newcomer's topics.
+    stack, sub, ids = stack_up()
+    assert stack.sim.admin("rest_delay?ms=2000")["ok"]
+    new_id = stack.sim.admin("add?label=Slowpoke")["id"]
+    started = time.monotonic()
+    stack.sim.admin(f"tick?id={new_id}&n=1")
+    for tid in ids:
+        stack.sim.admin(f"tick?id={tid}&n=2")
+    sub.wait_for(f"navixy/tracker/{new_id}/state", timeout=15, since=started)
+    assert_all_current(stack, ids + [new_id])
+    assert stack.sim.admin("stats", "GET")["rest_delayed"] >= 1
+    assert_recovered(stack, sub, ids[0])
+    assert upstream_state(sub) == "connected"
+    c = stop_and_count(stack)
+    assert c["tracker_list_calls"] >= 2 and c["upstream_failures"] == 0
+
+
 def test_unknown_source_refresh_is_rate_limited(stack_up):
     stack, sub, ids = stack_up(navixy={"tracker_refresh_min_s": 3600})
     new_ids = [stack.sim.admin(f"add?label=N{i}")["id"] for i in range(3)]
