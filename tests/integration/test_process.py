@@ -112,7 +112,10 @@ def test_snapshot_of_20000_trackers_stays_bounded(make_stack):
         samples.append(rss_kib(pid))
     if memory_checks_meaningful():
         assert max(samples) - samples[0] < 4 * 1024, samples
-        assert max(samples) < 512 * 1024, samples
+        # ~16 MiB before any tracker, then under 3.5 KiB a tracker (2.9
+        # measured by bench/): the ~24 MB snapshot messages' receive buffer
+        # is given back, not kept for the next one.
+        assert max(samples) < 16 * 1024 + 20000 * 3.5, samples
     assert stack.bridge.stop() == 0
     c = counters(stack.bridge.log())
     assert c["state_updates"] >= 20000 and c["upstream_oversized"] == 0
