@@ -171,7 +171,7 @@ def test_slow_rest_keeps_admin_and_websocket_going(make_stack):
         stats = sim.admin("stats", "GET")
         admin_s = time.monotonic() - t0
         assert stats["ok"] is True and stats["rest_delayed"] == 1
-        assert admin_s < 0.5, f"admin stats took {admin_s:.3f} s during the REST delay"
+        assert admin_s < 1.2, f"admin stats took {admin_s:.3f} s during the REST delay"
         assert not done.is_set(), "the tracker/list answer came before the delay"
         worker.join(10)
         assert done.is_set()
@@ -188,7 +188,7 @@ def test_slow_rest_keeps_admin_and_websocket_going(make_stack):
 
         assert sim.admin("rest_delay?ms=0") == {"ok": True, "ms": 0}
         status, body, took = rest(sim.port, "tracker/list", {"hash": hash_})
-        assert status == 200 and took < 1.0, f"tracker/list took {took:.3f} s with no delay"
+        assert status == 200 and took < 1.3, f"tracker/list took {took:.3f} s with no delay"
         assert_tracker_list(body, fleet)
         stats = sim.admin("stats", "GET")
         assert stats["rest_delay_ms"] == 0 and stats["rest_delayed"] == 1
@@ -199,15 +199,17 @@ def test_slow_rest_keeps_admin_and_websocket_going(make_stack):
 def test_slow_rest_errors_and_auth_are_delayed_too(make_stack):
     stack = make_stack(start_bridge=False)
     sim = stack.sim
-    assert sim.admin("rest_delay?ms=700") == {"ok": True, "ms": 700}
+    # Bounds with room for a loaded sanitizer run: "delayed" is >= 1.9 s,
+    # "not delayed" well under the 2 s.
+    assert sim.admin("rest_delay?ms=2000") == {"ok": True, "ms": 2000}
     status, body, took = rest(sim.port, "user/auth", {"login": LOGIN, "password": PASSWORD})
-    assert status == 200 and body["success"] and took >= 0.6, (body, took)
+    assert status == 200 and body["success"] and took >= 1.9, (body, took)
     status, body, took = rest(sim.port, "tracker/list", {"hash": "0" * 32})
-    assert status == 400 and body["status"]["code"] == 4 and took >= 0.6, (body, took)
+    assert status == 400 and body["status"]["code"] == 4 and took >= 1.9, (body, took)
     # admin answers and unknown paths are not delayed
     t0 = time.monotonic()
     assert sim.admin("fleet", "GET")
-    assert time.monotonic() - t0 < 0.5
+    assert time.monotonic() - t0 < 1.5
     assert sim.admin("stats", "GET")["rest_delayed"] == 2
 
 
@@ -227,7 +229,7 @@ def test_client_gone_during_delay(make_stack):
         s.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                    ).encode() + body)
-        wait_until(lambda: sim.admin("stats", "GET")["rest_delayed"] == i + 1, 2.0,
+        wait_until(lambda: sim.admin("stats", "GET")["rest_delayed"] == i + 1, 10.0,
                    interval=0.02, what=f"answer {i + 1} to be held")
         if i == clients - 1:
             # the last one resets the connection instead of closing it
@@ -241,7 +243,7 @@ def test_client_gone_during_delay(make_stack):
     assert sim.admin("rest_delay?ms=0") == {"ok": True, "ms": 0}
     new_hash = login(sim.port)
     status, body, took = rest(sim.port, "tracker/list", {"hash": new_hash})
-    assert status == 200 and took < 1.0
+    assert status == 200 and took < 1.3
     assert_tracker_list(body, fleet)
 
     # a clean stop, and nothing from the sanitizers (ASan build)
