@@ -6,6 +6,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Every power of ten up to 1e22 is an exact double. */
 static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -104,4 +106,24 @@ int n2m_decimal_parse_fast(const char *s, size_t len, double *out)
 		v /= pow10[fraction];
 	*out = negative ? -v : v;
 	return 1;
+}
+
+int n2m_decimal_strtod(const char *s, size_t len, double *out)
+{
+	if (n2m_decimal_parse_fast(s, len, out))
+		return 1;
+	char stack[64];
+	char *copy = len < sizeof(stack) ? stack : malloc(len + 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	char *end;
+	double d = strtod(copy, &end);
+	int whole = len > 0 && end == copy + len;
+	if (copy != stack)
+		free(copy);
+	if (whole)
+		*out = d;
+	return whole;
 }

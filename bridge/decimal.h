@@ -7,7 +7,8 @@
  * significant digits - both directions can be done exactly with one
  * division by a power of ten. Each function answers only when it is sure
  * its result is the libc one, byte for byte or bit for bit; otherwise it
- * declines and the caller uses libc. Pure; no I/O.
+ * declines and the caller uses libc (n2m_decimal_strtod does both). Pure;
+ * no I/O.
  */
 #ifndef N2M_DECIMAL_H
 #define N2M_DECIMAL_H
@@ -25,5 +26,10 @@ size_t n2m_decimal_format_short(double v, char out[N2M_DECIMAL_TEXT_MAX]);
  * whose digits after leading zeros form an integer below 2^53 and which has
  * at most 22 digits after the point: 1 and *out set, else 0. */
 int n2m_decimal_parse_fast(const char *s, size_t len, double *out);
+
+/* strtod of s[0..len), which need not be NUL-terminated: 1 and *out set
+ * when strtod reads the whole slice, else 0. The fast path first, then
+ * strtod on a terminated copy. */
+int n2m_decimal_strtod(const char *s, size_t len, double *out);
 
 #endif

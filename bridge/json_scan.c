@@ -9,8 +9,9 @@
  */
 #include "json_scan.h"
 
-#include <stdlib.h>
 #include <string.h>
+
+#include "decimal.h"
 
 static int is_digit(char c)
 {
@@ -536,20 +537,9 @@ int64_t n2m_json_int(const char *val, size_t len)
 
 static double double_of(const char *val, size_t len)
 {
-	char tmp[64];
-	if (len >= sizeof(tmp)) {
-		char *heap = malloc(len + 1);
-		if (!heap)
-			return 0;
-		memcpy(heap, val, len);
-		heap[len] = '\0';
-		double d = strtod(heap, NULL);
-		free(heap);
-		return d;
-	}
-	memcpy(tmp, val, len);
-	tmp[len] = '\0';
-	return strtod(tmp, NULL);
+	double d = 0; /* stays 0 only when out of memory for a long number */
+	n2m_decimal_strtod(val, len, &d);
+	return d;
 }
 
 /* The value of key in the validated object, or NULL. */

@@ -92,7 +92,6 @@ int n2m_location_from_state(struct json_object *state, struct n2m_location *loc)
  * number, -2 if json-c must decide (escapes in the string). */
 static int number_of_text(const char *v, size_t len, double *out)
 {
-	char tmp[64];
 	enum n2m_json_kind kind = n2m_json_kind(v, len);
 	if (kind == N2M_JSON_STRING) {
 		v++;
@@ -102,18 +101,10 @@ static int number_of_text(const char *v, size_t len, double *out)
 	} else if (kind != N2M_JSON_INT && kind != N2M_JSON_DOUBLE) {
 		return -1;
 	}
-	double fast;
-	if (kind != N2M_JSON_INT && n2m_decimal_parse_fast(v, len, &fast)) {
-		*out = fast; /* finite: at most 2^53 */
-		return 0;
-	}
-	if (len >= sizeof(tmp))
-		return -2;
-	memcpy(tmp, v, len);
-	tmp[len] = '\0';
-	char *end;
-	double d = kind == N2M_JSON_INT ? (double)n2m_json_int(v, len) : strtod(tmp, &end);
-	if (kind == N2M_JSON_STRING && (end == tmp || *end))
+	double d;
+	if (kind == N2M_JSON_INT)
+		d = (double)n2m_json_int(v, len);
+	else if (!n2m_decimal_strtod(v, len, &d))
 		return -1;
 	if (!isfinite(d))
 		return -1;

@@ -1,6 +1,7 @@
 /*
  * fuzz_decimal.c - libFuzzer target for the exact decimal fast paths
- * (bridge/decimal.h), differential against libc: whatever text
+ * (bridge/decimal.h), differential against libc: n2m_decimal_strtod
+ * answers as strtod on a terminated copy; whatever text
  * n2m_decimal_parse_fast accepts, strtod must read whole and to the same
  * bits; and for the input's first 8 bytes taken as a double, and for the
  * parsed value, n2m_decimal_format_short must print what %.15g prints, or
@@ -39,6 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char text[65];
 	memcpy(text, data, size);
 	text[size] = '\0';
+	/* The slice strtod: strtod of the terminated copy, whole or nothing. */
+	double slice, libc;
+	char *stop;
+	libc = strtod(text, &stop);
+	int whole = size > 0 && stop == text + size;
+	if (n2m_decimal_strtod((const char *)data, size, &slice) != whole ||
+	    (whole && memcmp(&slice, &libc, sizeof(slice)) != 0 && !(isnan(slice) && isnan(libc))))
+		abort();
 	double got;
 	/* The fast path reads only size bytes; the copy is NUL-terminated for strtod. */
 	if (!n2m_decimal_parse_fast((const char *)data, size, &got))

@@ -1,7 +1,7 @@
 /*
  * test_decimal.c - the exact decimal fast paths agree with libc: parsing
  * bit for bit with strtod, formatting byte for byte with %.15g (and declining
- * where they cannot be sure).
+ * where they cannot be sure); the slice strtod reads whole slices only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,11 +115,37 @@ static void format_agrees_with_printf_or_declines(void **state)
 	assert_memory_equal(out, "-0.000123", 9);
 }
 
+/* The slice version of strtod: whole slices only, any length, either path. */
+static void strtod_of_a_slice(void **state)
+{
+	(void)state;
+	double d = -1;
+	assert_true(n2m_decimal_strtod("55.755812xyz", 9, &d)); /* fast path, slice only */
+	assert_true(d == 55.755812);
+	assert_true(n2m_decimal_strtod("1e5", 3, &d)); /* declined by the fast path */
+	assert_true(d == 1e5);
+	assert_true(n2m_decimal_strtod("0.30000000000000004", 19, &d));
+	assert_true(d == 0.30000000000000004);
+	char long_text[200];
+	memset(long_text, '0', sizeof(long_text));
+	long_text[0] = '1';
+	long_text[1] = '.';
+	long_text[sizeof(long_text) - 1] = '5'; /* past the 64-byte stack copy */
+	assert_true(n2m_decimal_strtod(long_text, sizeof(long_text), &d));
+	assert_true(d == 1.0);
+	d = 7;
+	assert_false(n2m_decimal_strtod("12ab", 4, &d)); /* strtod stops early */
+	assert_false(n2m_decimal_strtod("", 0, &d));
+	assert_false(n2m_decimal_strtod("x", 1, &d));
+	assert_true(d == 7); /* untouched when declined */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_agrees_with_strtod),
 		cmocka_unit_test(format_agrees_with_printf_or_declines),
+		cmocka_unit_test(strtod_of_a_slice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
