@@ -642,6 +642,7 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 				"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
 				up->max_message, up->counters.oversized);
 		up->rx_skipping = 0;
+		release_spare_memory(up); /* it grew up to the limit first */
 		return;
 	}
 	up->rx[up->rx_len] = '\0';
