@@ -18,7 +18,6 @@
 /* Navixy error codes that mean the hash is no good (spec §3.1). */
 #define NVX_CODE_WRONG_HASH 3
 #define NVX_CODE_SESSION_ENDED 4
-/* Frames at least this large release freed heap pages after processing. */
 
 static int uses_login(const struct bridge *b)
 {

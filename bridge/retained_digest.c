@@ -8,12 +8,14 @@
 
 #include "hash64.h"
 #include "json_scan.h"
+#include "topic.h"
 
+/* <base>/tracker/<id>/<the readings class's suffix> */
 static int is_readings_topic(const char *topic)
 {
-	static const char suffix[] = "/readings";
-	size_t n = strlen(topic), k = sizeof(suffix) - 1;
-	return n >= k && memcmp(topic + n - k, suffix, k) == 0;
+	const char *suffix = n2m_topic_class_suffix(N2M_CLASS_READINGS);
+	size_t n = strlen(topic), k = strlen(suffix);
+	return n > k && topic[n - k - 1] == '/' && memcmp(topic + n - k, suffix, k) == 0;
 }
 
 /* The value slice of text's top-level "timestamp", or 0. The payload may
