@@ -148,6 +148,18 @@ log = {{ level = "warn"; }};
             return silent >= quiet_s
         wait_until(quiet, timeout, "the snapshot to be published")
 
+    def wait_snapshot(self, n, timeout, bridge, sim):
+        """Waits until the bridge's whole snapshot of n trackers is published.
+        The readings snapshot follows the states as one more frame, which
+        at 100,000 trackers takes the simulator and the bridge seconds of
+        silence on the subscriber's side: wait for all four publications
+        per tracker (state, location, availability, readings), or for a
+        long quiet spell if some are not sent. Counts from the call on, so
+        call it before the snapshot can have reached the subscriber."""
+        msgs0 = self.sub_counts()["msgs"]
+        self.wait_states(n, timeout, "the bridge's snapshot", bridge, sim)
+        self.wait_quiet(timeout, bridge, sim, done_at=msgs0 + 4 * n, quiet_s=8.0)
+
     def measure(self, label, proc, seconds, sim=None, rate_of=None):
         """Counts over a window: subscriber messages/states, CPU of the
         contender, the broker, the subscriber (and the simulator). Prints
@@ -247,9 +259,7 @@ log = {{ level = "warn"; }};
               f"{a.round_window:.0f} s each, simulator at {a.load} updates/s", flush=True)
         sim = self.start_sim(a.trackers, 0)
         bridge = self.start_bridge(sim.port)
-        msgs0 = self.sub_counts()["msgs"]
-        self.wait_states(a.trackers, 120, "the bridge's snapshot", bridge, sim)
-        self.wait_quiet(120, bridge, sim, done_at=msgs0 + 4 * a.trackers, quiet_s=8.0)
+        self.wait_snapshot(a.trackers, 120, bridge, sim)
         rounds = []
         for i in range(a.rounds):
             self.sim_rate(sim, a.load)
@@ -312,14 +322,7 @@ log = {{ level = "warn"; }};
             rss0 = rss_kib(bridge.pid)
             sim = self.start_sim(n, 0, port)
             t0 = time.monotonic()
-            msgs0 = self.sub_counts()["msgs"]
-            self.wait_states(n, 240, "the bridge's snapshot", bridge, sim)
-            # The readings snapshot follows the states as one more frame,
-            # which at 100,000 trackers takes the simulator and the bridge
-            # seconds of silence on the subscriber's side: wait for all four
-            # publications per tracker (state, location, availability,
-            # readings), or for a long quiet spell if some are not sent.
-            self.wait_quiet(240, bridge, sim, done_at=msgs0 + 4 * n, quiet_s=8.0)
+            self.wait_snapshot(n, 240, bridge, sim)
             snap_s = time.monotonic() - t0
             rss1 = rss_kib(bridge.pid)
             self.sim_rate(sim, a.sweep_rate)
