@@ -14,14 +14,7 @@
 #include <string.h>
 
 #include "decimal.h"
-
-static uint64_t next_random(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
+#include "unit_random.h"
 
 static void check_parse(const char *text)
 {
@@ -60,15 +53,15 @@ static void parse_agrees_with_strtod(void **state)
 	uint64_t seed = 12345;
 	char text[48];
 	for (int i = 0; i < 300000; i++) {
-		int digits = 1 + (int)(next_random(&seed) % 19);
-		int point = (int)(next_random(&seed) % (uint64_t)(digits + 1));
+		int digits = 1 + (int)(unit_random(&seed) % 19);
+		int point = (int)(unit_random(&seed) % (uint64_t)(digits + 1));
 		size_t n = 0;
-		if (next_random(&seed) & 1)
+		if (unit_random(&seed) & 1)
 			text[n++] = '-';
 		for (int d = 0; d < digits; d++) {
 			if (d == point && d > 0)
 				text[n++] = '.';
-			text[n++] = (char)('0' + next_random(&seed) % 10);
+			text[n++] = (char)('0' + unit_random(&seed) % 10);
 		}
 		text[n] = '\0';
 		check_parse(text);
@@ -86,12 +79,12 @@ static void format_agrees_with_printf_or_declines(void **state)
 	uint64_t seed = 99;
 	int answered = 0;
 	for (int i = 0; i < 300000; i++) {
-		uint64_t bits = next_random(&seed);
+		uint64_t bits = unit_random(&seed);
 		double v;
 		if (i & 1) {
 			memcpy(&v, &bits, sizeof(v));
 		} else { /* a short decimal at some scale */
-			v = (double)(bits % 1000000000ull) / pow(10, (double)(next_random(&seed) % 14));
+			v = (double)(bits % 1000000000ull) / pow(10, (double)(unit_random(&seed) % 14));
 		}
 		size_t n = n2m_decimal_format_short(v, out);
 		if (!n)

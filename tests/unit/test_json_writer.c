@@ -15,6 +15,7 @@
 
 #include "hash64.h"
 #include "json_writer.h"
+#include "unit_random.h"
 
 static void strings_escape(void **state)
 {
@@ -120,14 +121,6 @@ static void reference_double(double v, char *out, size_t cap)
 	}
 }
 
-static uint64_t next_random(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void check_double(struct n2m_buf *b, double v)
 {
 	char want[64];
@@ -159,16 +152,16 @@ static void doubles_match_printf(void **state)
 	char text[64];
 	for (int i = 0; i < 300000; i++) {
 		/* A decimal with 1..17 significant digits and a point anywhere. */
-		int digits = 1 + (int)(next_random(&seed) % 17);
-		uint64_t m = next_random(&seed) % 100000000000000000ull;
+		int digits = 1 + (int)(unit_random(&seed) % 17);
+		uint64_t m = unit_random(&seed) % 100000000000000000ull;
 		for (int d = 17; d > digits; d--)
 			m /= 10;
-		int scale = (int)(next_random(&seed) % 26) - 6;
-		snprintf(text, sizeof(text), "%s%llue%d", next_random(&seed) & 1 ? "-" : "",
+		int scale = (int)(unit_random(&seed) % 26) - 6;
+		snprintf(text, sizeof(text), "%s%llue%d", unit_random(&seed) & 1 ? "-" : "",
 			 (unsigned long long)m, -scale);
 		check_double(&b, strtod(text, NULL));
 		/* Any double at all. */
-		uint64_t bits = next_random(&seed);
+		uint64_t bits = unit_random(&seed);
 		double any;
 		memcpy(&any, &bits, sizeof(any));
 		check_double(&b, any);
