@@ -206,10 +206,9 @@ class Bridge:
     def kill_hard(self):
         """SIGKILL the bridge itself (not the `timeout` wrapper, which would
         leave it running), as a crash would."""
-        pid = self.proc.pid
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            for child in f.read().split():
-                os.kill(int(child), signal.SIGKILL)
+        pid = wrapped_pid(self.proc)
+        if pid:
+            os.kill(pid, signal.SIGKILL)
         return self.proc.wait(10)
 
     def log(self):

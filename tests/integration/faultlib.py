@@ -19,7 +19,7 @@ import threading
 
 import pytest
 
-from conftest import wait_until
+from conftest import wait_until, wrapped_pid
 
 
 class TcpProxy:
@@ -139,14 +139,7 @@ def bridge_through_proxy(make_stack, make_proxy, sim_args=(), **overrides):
 
 def bridge_pid(bridge):
     """The bridge's own pid (its parent is the `timeout` wrapper)."""
-    def child():
-        try:
-            with open(f"/proc/{bridge.proc.pid}/task/{bridge.proc.pid}/children") as f:
-                kids = f.read().split()
-            return int(kids[0]) if kids else None
-        except OSError:
-            return None
-    return wait_until(child, 5, what="the bridge process")
+    return wait_until(lambda: wrapped_pid(bridge.proc), 5, what="the bridge process")
 
 
 def memory_checks_meaningful():
