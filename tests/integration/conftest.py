@@ -35,7 +35,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def slow_factor():
+    """How much longer waits may take than on a plain build: memcheck runs
+    the bridge 10-30x slower, ASan about 2x; N2M_SLOW overrides (e.g. on a
+    machine loaded by other jobs). ctest sets N2M_SLOW for the sanitizer build."""
+    if os.environ.get("N2M_SLOW"):
+        return max(1.0, float(os.environ["N2M_SLOW"]))
+    return 4.0 if os.environ.get("N2M_VALGRIND") == "1" else 1.0
+
+
+SLOW = slow_factor()
+
+
 def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
+    """Polls until predicate() is true; the timeout is scaled by SLOW."""
+    timeout *= SLOW
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
