@@ -1,5 +1,5 @@
-"""report.py - prints the benchmark's figures, the ratios and design §8's
-targets (met or missed). Figures only: nothing here fails on speed."""
+"""report.py - prints the benchmark's figures, the ratios and the performance
+targets (bench/README.md) (met or missed). Figures only: nothing here fails on speed."""
 
 
 def _f(v, fmt="{:.2f}"):
@@ -81,7 +81,7 @@ def print_report(res):
     print(f"  latency at {b['updates_s']:.0f} updates/s: p50 {bl['p50_us'] / 1000:.2f} ms, "
           f"p99 {bl['p99_us'] / 1000:.2f} ms")
     print()
-    print("== design §8 targets")
+    print("== targets")
     big = max(sweep, key=lambda s: s["trackers"]) if sweep else None
     small = min(sweep, key=lambda s: s["trackers"]) if sweep else None
     growth = _ratio(big["cpu_per_update_us"], small["cpu_per_update_us"]) if big else None

@@ -1,7 +1,7 @@
 // atmosphere.js 5.0.45 (npm), headless on Node 20 with ws@8 as the global
 // WebSocket, against navixy-sim: open, subscribe, snapshot, updates,
 // heartbeats both ways, reconnect after /admin/drop, and the 5.x mis-parse
-// after reconnect (protocol spec §5).
+// after reconnect (docs/protocol.md, "The atmosphere.js client").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWs, loadAtmosphere5 } from './lib/deps.mjs';
@@ -53,7 +53,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (internalRequest) internalRequest.closed = true; // stops the close() → reconnect bug (spec §5)
+  if (internalRequest) internalRequest.closed = true; // stops the close() → reconnect bug (docs/protocol.md)
   if (sub) await sub.close().catch(() => {});
   if (sim) await sim.stop();
 });
@@ -173,7 +173,7 @@ test('5.x reconnect after /admin/drop: close 1006, reconnect, reopen, re-subscri
   assert.equal(log.of('failureToReconnect').length, 0);
 });
 
-test('5.x mis-parse after reconnect (client bug, spec §5): what a frame with "|" does after a reconnect', async (t) => {
+test('5.x mis-parse after reconnect (client bug, docs/protocol.md): what a frame with "|" does after a reconnect', async (t) => {
   // After a reconnect 5.0.45 parses the first frame that splits on "|" into
   // >= 2 fields as a handshake. A faithful sim sends no handshake on
   // reconnect, so a JSON frame with a "|" in a string is eaten.

@@ -1,4 +1,4 @@
-// Behaviour rules (navixy-ws-api.md §9) and the remaining command-line
+// Behaviour rules (docs/protocol.md, "The atmosphere.js client") and the remaining command-line
 // options, seen from raw clients: heartbeat only after silence, stats
 // counters match what a client got, subscriptions accumulate, unknown
 // trackers, logout isolation, legacy unsubscribe, iot_monitor, --stamp,
@@ -208,7 +208,7 @@ test('--load N: about N updates/s in total reach a subscriber', async () => {
   client.terminate();
 });
 
-test('ISO dates for a UTC user end in "Z" (spec §4)', async () => {
+test('ISO dates for a UTC user end in "Z" (docs/protocol.md, "Dates and times")', async () => {
   const s = await sim(['--trackers', '2']);
   const h = await s.auth();
   const { client } = await sub(s, h, [{ type: 'state_batch', target: ALL }], { subscribeExtra: { iso_datetime: true } });

@@ -1,5 +1,5 @@
 /*
- * sim_engine.c - the simulator's behaviour (spec §9): handling client
+ * sim_engine.c - the simulator's behaviour (docs/protocol.md): handling client
  * messages, responses and snapshots, propagating tracker changes to
  * subscriptions, coalesced batch flushing, heartbeats, lifecycle and logout.
  * Talks to sockets only through conn_send / conn_writeable (sim_ws.c).

@@ -1,6 +1,6 @@
 /*
  * test_navixy_frame.c - parsing of every documented and observed Navixy
- * frame shape (spec §7) and of malformed input.
+ * frame shape (docs/protocol.md, "Frames from the server", "Events") and of malformed input.
  */
 #include <setjmp.h>
 #include <stdarg.h>

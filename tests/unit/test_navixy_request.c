@@ -1,6 +1,6 @@
 /*
  * test_navixy_request.c - subscribe/unsubscribe message text for the desired
- * subscription set (spec §6), checked by parsing it back.
+ * subscription set (docs/protocol.md, "Subscribe and unsubscribe"), checked by parsing it back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
