@@ -55,6 +55,11 @@ void bridge_plugins_free(struct bridge *b)
 	n2m_plugin_host_free(&b->plugins);
 }
 
+void bridge_plugins_before_publication(struct bridge *b, const struct n2m_publication *p)
+{
+	n2m_plugin_host_before_publication(&b->plugins, p);
+}
+
 void bridge_plugins_after_publish(struct bridge *b)
 {
 	n2m_plugin_host_after_publish(&b->plugins, &b->pubs);

@@ -20,6 +20,10 @@ int bridge_plugins_init(struct bridge *b, char *err, size_t errlen);
 /* Before the MQTT client is freed: plugins may publish in cleanup. */
 void bridge_plugins_free(struct bridge *b);
 
+struct n2m_publication;
+
+/* bridge_publish_pending, before sending each publication of b->pubs. */
+void bridge_plugins_before_publication(struct bridge *b, const struct n2m_publication *p);
 /* bridge_publish_pending, after sending b->pubs and before clearing it. */
 void bridge_plugins_after_publish(struct bridge *b);
 /* After every MQTT connect, once the bridge's own topics are out. */

@@ -40,6 +40,8 @@ void bridge_publish_pending(struct bridge *b)
 		const struct n2m_publication *p = &b->pubs.items[i];
 		if (!p->topic)
 			continue;
+		/* A removal reaches plugins before the tracker's topics are cleared. */
+		bridge_plugins_before_publication(b, p);
 		if (bridge_standby_skip(b, p)) {
 			/* The broker holds this payload already (taken over from a peer). */
 			struct n2m_tracker *held = p->tracker_id

@@ -1,9 +1,15 @@
 /*
  * plugin_events.c - tracker events for plugins, derived from the
- * publications the bridge has just sent (see n2m_plugin_host_after_publish
- * in plugin_host.h). Deriving them there needs one hook in the bridge and
- * covers every path that changes a tracker's topics: states, readings,
- * lifecycle, resyncs, stale flags, clearing.
+ * publications the bridge sends (see n2m_plugin_host_before_publication
+ * and n2m_plugin_host_after_publish in plugin_host.h). Deriving them there
+ * needs two hooks in the bridge and covers every path that changes a
+ * tracker's topics: states, readings, lifecycle, resyncs, stale flags,
+ * clearing.
+ *
+ * A removal is announced before the first clear of the tracker's topics
+ * goes out, so what plugins derived from those topics (Home Assistant
+ * discovery configs) is gone before the topics are emptied: a consumer
+ * never applies a config to an empty payload.
  */
 #include "plugin_host.h"
 
@@ -48,6 +54,7 @@ struct pending_event {
 	int removed;
 };
 
+/* Removals went out before the clears (n2m_plugin_host_before_publication). */
 static void flush(struct n2m_plugin_host *h, struct pending_event *ev)
 {
 	const struct n2m_tracker *tr;
@@ -55,21 +62,32 @@ static void flush(struct n2m_plugin_host *h, struct pending_event *ev)
 	if (!ev->tracker_id)
 		return;
 	tr = n2m_tracker_find(h->trackers, ev->tracker_id);
-	if (tr) {
-		if (ev->removed)
-			n2m_plugin_host_tracker_removed(h, tr);
-		else if (ev->changed)
-			n2m_plugin_host_tracker_updated(h, tr, ev->changed);
-	}
+	if (tr && !ev->removed && ev->changed)
+		n2m_plugin_host_tracker_updated(h, tr, ev->changed);
 	memset(ev, 0, sizeof *ev);
+}
+
+void n2m_plugin_host_before_publication(struct n2m_plugin_host *h,
+					const struct n2m_publication *p)
+{
+	const struct n2m_tracker *tr;
+
+	if (!p->clearing || !p->tracker_id || p->tracker_id == h->removing_id || !h->trackers ||
+	    !(h->wanted & (1u << N2M_EVT_TRACKER_REMOVED)))
+		return;
+	tr = n2m_tracker_find(h->trackers, p->tracker_id);
+	if (!tr || !clears_current_topic(h, tr, p))
+		return;
+	h->removing_id = p->tracker_id; /* once for the tracker's run of clears */
+	n2m_plugin_host_tracker_removed(h, tr);
 }
 
 void n2m_plugin_host_after_publish(struct n2m_plugin_host *h, const struct n2m_pub_list *pubs)
 {
 	struct pending_event ev = { 0, 0, 0 };
 
-	if (!h->trackers || !(h->wanted & ((1u << N2M_EVT_TRACKER_UPDATED) |
-					   (1u << N2M_EVT_TRACKER_REMOVED))))
+	h->removing_id = 0;
+	if (!h->trackers || !(h->wanted & (1u << N2M_EVT_TRACKER_UPDATED)))
 		return;
 	for (size_t i = 0; i < pubs->n; i++) {
 		const struct n2m_publication *p = &pubs->items[i];

@@ -89,6 +89,7 @@ struct n2m_plugin_host {
 	const char *const *dirs;         /* search directories, NULL-terminated; may be NULL */
 	int connected_before;
 	uint32_t wanted;                 /* events some plugin registered for (1u << event) */
+	int64_t removing_id;             /* announced removed in the batch being published */
 	struct n2m_plugin_host_counters counters;
 };
 
@@ -127,12 +128,19 @@ void n2m_plugin_host_mqtt_connected(struct n2m_plugin_host *h);
 void n2m_plugin_host_message(struct n2m_plugin_host *h, const char *topic, const void *payload,
 			     size_t len);
 
-/* Derives tracker events from publications the bridge just sent
- * (bridge_publish_pending): non-clearing snapshot publications are
- * updates (the classes give `changed`), clearing publications on the
- * tracker's current topics mean it is being removed (corrupt, gone from
- * the account, unsubscribed). Consecutive publications of one tracker are
- * one event. */
+/* Tracker events derived from the publications of one batch
+ * (bridge_publish_pending). Called for each publication before it is
+ * sent: a clearing publication on the tracker's current topic means the
+ * tracker is being removed (corrupt, gone from the account, unsubscribed);
+ * the removal is dispatched then, once per run of the tracker's clears, so
+ * what plugins clear in response goes out before the tracker's own topics
+ * are emptied. */
+void n2m_plugin_host_before_publication(struct n2m_plugin_host *h,
+					const struct n2m_publication *p);
+
+/* After the batch was sent: non-clearing snapshot publications are
+ * updates (the classes give `changed`); consecutive publications of one
+ * tracker are one event; a tracker removed in the batch gets none. */
 void n2m_plugin_host_after_publish(struct n2m_plugin_host *h, const struct n2m_pub_list *pubs);
 
 /* The N2M_CHANGED_* bit of a topic class, 0 for non-snapshot classes. */

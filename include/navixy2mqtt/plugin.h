@@ -81,7 +81,8 @@ enum n2m_plugin_log_level {
 /* Events a plugin can register a callback for. */
 enum n2m_plugin_event {
 	N2M_EVT_TRACKER_UPDATED = 1,  /* event_data: const struct n2m_tracker_view * */
-	N2M_EVT_TRACKER_REMOVED = 2,  /* event_data: const struct n2m_tracker_view * */
+	N2M_EVT_TRACKER_REMOVED = 2,  /* event_data: const struct n2m_tracker_view *;
+				       * before the tracker's topics are cleared */
 	N2M_EVT_MQTT_CONNECTED = 3,   /* event_data: const struct n2m_evt_connected * */
 	N2M_EVT_MESSAGE = 4,          /* event_data: const struct n2m_evt_message * */
 };

@@ -15,7 +15,8 @@
  * changes (label, model, topic id, the set of readings), for every tracker
  * after each MQTT connect and whenever HA publishes "online" on its status
  * topic; they are cleared (empty retained payloads) when the tracker is
- * removed, and one by one when a reading disappears.
+ * removed, before the tracker's own topics (the host announces a removal
+ * ahead of its clears), and one by one when a reading disappears.
  */
 #include <stdio.h>
 #include <stdlib.h>

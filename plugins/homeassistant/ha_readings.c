@@ -105,16 +105,32 @@ static int sensor_entity(struct json_object *item, const char *section, const ch
 	    !json_object_is_type(idv, json_type_int))
 		return 0;
 	long long id = (long long)json_object_get_int64(idv);
+	char literal[24];
+	int numeric = is_number(item, "value");
+
 	snprintf(e->object_id, sizeof e->object_id, "%s_%lld", kind, id);
 	snprintf(e->name, sizeof e->name, "%s", label && *label ? label : name && *name ? name : e->object_id);
-	snprintf(e->value_template, sizeof e->value_template,
-		 "{%% set r = value_json.%s | selectattr('sensor_id', 'eq', %lld) | list %%}"
-		 "{{ r[0].value if r else none }}", section, id);
-	if (is_number(item, "value")) {
+	e->kind = strcmp(kind, "input") == 0 ? "input" : "virtual sensor";
+	snprintf(literal, sizeof literal, "%lld", id);
+	if (ha_template_entry(e->value_template, sizeof e->value_template, section, "sensor_id",
+			      literal, numeric ? HA_VALUE_NUMBER : HA_VALUE_TEXT) != 0)
+		return 0;
+	if (numeric) {
 		e->state_class = "measurement";
 		apply_units(e, item);
 	}
 	return 1;
+}
+
+/* The template of the entry whose key is the string value (a safe_key). */
+static int quoted_entry(struct ha_reading_entity *e, const char *section, const char *key,
+			const char *value, enum ha_value_kind kind)
+{
+	char literal[64];
+
+	snprintf(literal, sizeof literal, "'%s'", value);
+	return ha_template_entry(e->value_template, sizeof e->value_template, section, key,
+				 literal, kind);
 }
 
 /* counters: odometer and engine hours are ever-growing totals. */
@@ -126,9 +142,9 @@ static int counter_entity(struct json_object *item, struct ha_reading_entity *e)
 		return 0;
 	snprintf(e->object_id, sizeof e->object_id, "counter_%s", type);
 	ha_sanitize_id(e->object_id);
-	snprintf(e->value_template, sizeof e->value_template,
-		 "{%% set r = value_json.counters | selectattr('type', 'eq', '%s') | list %%}"
-		 "{{ r[0].value if r else none }}", type);
+	e->kind = "counter";
+	if (quoted_entry(e, "counters", "type", type, HA_VALUE_NUMBER) != 0)
+		return 0;
 	e->state_class = "total_increasing";
 	if (strcmp(type, "odometer") == 0) {
 		snprintf(e->name, sizeof e->name, "Odometer");
@@ -154,9 +170,9 @@ static int state_entity(struct json_object *item, struct ha_reading_entity *e)
 	snprintf(e->object_id, sizeof e->object_id, "state_%s", field);
 	ha_sanitize_id(e->object_id);
 	snprintf(e->name, sizeof e->name, "State %s", field);
-	snprintf(e->value_template, sizeof e->value_template,
-		 "{%% set r = value_json.states | selectattr('field', 'eq', '%s') | list %%}"
-		 "{{ r[0].value if r else none }}", field);
+	e->kind = "state";
+	if (quoted_entry(e, "states", "field", field, HA_VALUE_TEXT) != 0)
+		return 0;
 	e->diagnostic = 1;
 	return 1;
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "ha_template.h"
 
 #define TOPIC_CAP 512
 #define MAX_READINGS 64
@@ -18,7 +21,8 @@ struct fixed_entity {
 	const char *object_id;
 	const char *name;            /* NULL: the entity takes the device's name */
 	const char *topic_suffix;    /* bridge topic it reads: location, state */
-	const char *value_template;
+	const char *member;          /* path of the value in that payload */
+	enum ha_value_kind kind;
 	const char *device_class;
 	const char *state_class;
 	const char *unit;
@@ -31,31 +35,30 @@ static const char *const movement_options[] = { "moving", "stopped", "parked", N
 static const char *const connection_options[] = { "active", "idle", "offline", "signal_lost",
 						   "just_registered", "just_replaced", NULL };
 
+/* Heading: HA's state class for angles in degrees is measurement_angle
+ * (HA 2025.4 on), which makes its statistics average it as an angle. */
 static const struct fixed_entity fixed[] = {
-	{ "sensor", "speed", "Speed", "location", "{{ value_json.speed }}",
+	{ "sensor", "speed", "Speed", "location", "speed", HA_VALUE_NUMBER,
 	  "speed", "measurement", "km/h", NULL, 0, NULL },
-	{ "sensor", "heading", "Heading", "location", "{{ value_json.heading }}",
-	  NULL, "measurement", "°", "mdi:compass-outline", 0, NULL },
-	{ "sensor", "altitude", "Altitude", "location", "{{ value_json.altitude }}",
+	{ "sensor", "heading", "Heading", "location", "heading", HA_VALUE_NUMBER,
+	  NULL, "measurement_angle", "°", "mdi:compass-outline", 0, NULL },
+	{ "sensor", "altitude", "Altitude", "location", "altitude", HA_VALUE_NUMBER,
 	  "distance", "measurement", "m", NULL, 0, NULL },
-	{ "sensor", "gps_accuracy", "GPS accuracy", "location", "{{ value_json.gps_accuracy }}",
+	{ "sensor", "gps_accuracy", "GPS accuracy", "location", "gps_accuracy", HA_VALUE_NUMBER,
 	  "distance", "measurement", "m", NULL, 1, NULL },
-	{ "sensor", "battery", "Battery", "state",
-	  "{{ value_json.battery_level | default(none) }}",
+	{ "sensor", "battery", "Battery", "state", "battery_level", HA_VALUE_NUMBER,
 	  "battery", "measurement", "%", NULL, 0, NULL },
-	{ "sensor", "gsm_signal", "GSM signal", "state",
-	  "{{ value_json.gsm.signal_level if value_json.gsm else none }}",
+	{ "sensor", "gsm_signal", "GSM signal", "state", "gsm.signal_level", HA_VALUE_NUMBER,
 	  NULL, "measurement", "%", "mdi:signal", 1, NULL },
-	{ "binary_sensor", "ignition", "Ignition", "state",
-	  "{{ none if value_json.ignition is not boolean else ('ON' if value_json.ignition else 'OFF') }}",
+	{ "binary_sensor", "ignition", "Ignition", "state", "ignition", HA_VALUE_ON_OFF,
 	  NULL, NULL, NULL, "mdi:engine", 0, NULL },
-	{ "sensor", "movement", "Movement", "state",
-	  "{{ value_json.movement_status | default(none) }}",
+	{ "sensor", "movement", "Movement", "state", "movement_status", HA_VALUE_ENUM,
 	  "enum", NULL, NULL, "mdi:car-arrow-right", 0, movement_options },
-	{ "sensor", "connection", "Connection", "state",
-	  "{{ value_json.connection_status | default(none) }}",
+	{ "sensor", "connection", "Connection", "state", "connection_status", HA_VALUE_ENUM,
 	  "enum", NULL, NULL, "mdi:access-point-network", 1, connection_options },
 };
+
+#define N_FIXED (sizeof fixed / sizeof fixed[0])
 
 void ha_sanitize_id(char *s)
 {
@@ -214,6 +217,7 @@ static int render_device_tracker(const struct ha_config *c, const struct n2m_tra
 		return -1;
 	tracker_topic(c, t, "location", topic, sizeof topic);
 	add_str(o, "json_attributes_topic", topic);
+	add_str(o, "json_attributes_template", ha_template_location_attributes());
 	add_str(o, "source_type", "gps");
 	config_topic(c, "device_tracker", node_id, "location", topic, sizeof topic);
 	return append(out, topic, o);
@@ -222,14 +226,18 @@ static int render_device_tracker(const struct ha_config *c, const struct n2m_tra
 static int render_fixed(const struct ha_config *c, const struct n2m_tracker_view *t,
 			const char *node_id, const struct fixed_entity *f, struct ha_messages *out)
 {
-	struct json_object *o = entity_base(c, t, node_id, f->object_id, f->name);
-	char topic[TOPIC_CAP];
+	struct json_object *o;
+	char topic[TOPIC_CAP], value_template[HA_TEMPLATE_CAP];
 
+	if (ha_template_member(value_template, sizeof value_template, f->member, f->kind,
+			       f->options) != 0)
+		return -1;
+	o = entity_base(c, t, node_id, f->object_id, f->name);
 	if (!o)
 		return -1;
 	tracker_topic(c, t, f->topic_suffix, topic, sizeof topic);
 	add_str(o, "state_topic", topic);
-	add_str(o, "value_template", f->value_template);
+	add_str(o, "value_template", value_template);
 	add_str(o, "device_class", f->device_class);
 	add_str(o, "state_class", f->state_class);
 	add_str(o, "unit_of_measurement", f->unit);
@@ -267,6 +275,36 @@ static int render_reading(const struct ha_config *c, const struct n2m_tracker_vi
 	return append(out, topic, o);
 }
 
+static int name_taken(const char *name, const struct ha_reading_entity *readings, size_t n)
+{
+	for (size_t i = 0; i < N_FIXED; i++)
+		if (fixed[i].name && strcasecmp(fixed[i].name, name) == 0)
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(readings[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Entity names are unique within the device (HA would show two entities
+ * under one name and number their entity ids): a reading whose label is
+ * taken (a virtual sensor "Ignition" next to the ignition binary_sensor)
+ * gets its kind appended, and a number if that is taken as well. */
+static void unique_names(struct ha_reading_entity *readings, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ha_reading_entity *e = &readings[i];
+		char base[sizeof e->name - 8]; /* room for " <k>" */
+
+		if (!name_taken(e->name, readings, i))
+			continue;
+		snprintf(base, sizeof base, "%.*s (%s)", (int)(sizeof base - 32), e->name, e->kind);
+		snprintf(e->name, sizeof e->name, "%s", base);
+		for (int k = 2; name_taken(e->name, readings, i) && k < 1000; k++)
+			snprintf(e->name, sizeof e->name, "%s %d", base, k);
+	}
+}
+
 int ha_render_tracker(const struct ha_config *c, const struct n2m_tracker_view *t,
 		      struct ha_messages *out)
 {
@@ -278,12 +316,13 @@ int ha_render_tracker(const struct ha_config *c, const struct n2m_tracker_view *
 	ha_sanitize_id(node_id);
 	if (render_device_tracker(c, t, node_id, out) != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+	for (size_t i = 0; i < N_FIXED; i++)
 		if (render_fixed(c, t, node_id, &fixed[i], out) != 0)
 			return -1;
 	if (c->readings)
 		n_readings = ha_readings_entities(t->readings_json, t->readings_len, readings,
 						  MAX_READINGS);
+	unique_names(readings, n_readings);
 	for (size_t i = 0; i < n_readings; i++)
 		if (render_reading(c, t, node_id, &readings[i], out) != 0)
 			return -1;

@@ -14,13 +14,17 @@
  *                                                     from the readings topic
  * All with availability = [<base>/bridge/state, the tracker's availability
  * topic], availability_mode all, and an origin block. value_templates
- * render `None` for a missing value, which HA shows as unknown.
+ * render `None` for a missing value, which HA shows as unknown (see
+ * ha_template.h); the device_tracker's json_attributes_template drops null
+ * members. Reading entities are named after the reading, made unique
+ * within the device.
  */
 #ifndef N2M_HA_RENDER_H
 #define N2M_HA_RENDER_H
 
 #include <stddef.h>
 
+#include "ha_template.h"
 #include "navixy2mqtt/plugin.h"
 
 struct ha_config {
@@ -67,7 +71,8 @@ void ha_sanitize_id(char *s);
 struct ha_reading_entity {
 	char object_id[96];
 	char name[128];
-	char value_template[320];
+	const char *kind;             /* "input", "virtual sensor", "counter", "state" */
+	char value_template[HA_TEMPLATE_CAP];
 	const char *device_class;     /* NULL: none */
 	const char *state_class;      /* NULL: none */
 	const char *unit;             /* NULL: none */

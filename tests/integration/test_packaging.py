@@ -1,7 +1,7 @@
 """Docker packaging, checked without a Docker engine: docker-compose.yml and
 the Dockerfile agree with each other and with the repository (services and
 profiles, build targets, paths, ports, the runtime libraries the binaries
-need), every NAVIXY2MQTT_* variable they set is accepted by
+need, the broker healthcheck the viewer waits for), every NAVIXY2MQTT_* variable they set is accepted by
 `navixy2mqtt --check-config`, and the simulator accepts the command lines
 they give it."""
 import os
@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BRIDGE, SIM, SOURCE_DIR, stop_process, wait_until
+from conftest import BRIDGE, SIM, SOURCE_DIR, Broker, stop_process, wait_until
 
 COMPOSE = os.path.join(SOURCE_DIR, "docker-compose.yml")
 DOCKERFILE = os.path.join(SOURCE_DIR, "Dockerfile")
@@ -309,3 +309,33 @@ def test_simulator_command_lines_are_accepted(tmp_path):
     # The check can fail: an unknown option stops the simulator.
     with pytest.raises(AssertionError):
         sim_accepts(["--no-such-option"], tmp_path)
+
+
+def run_healthcheck(test, port):
+    """The broker's healthcheck command (CMD form) against 127.0.0.1:port."""
+    assert test[0] == "CMD", test
+    cmd = list(test[1:])
+    assert cmd[cmd.index("-h") + 1] == "127.0.0.1"
+    cmd[cmd.index("-p") + 1] = str(port)
+    return subprocess.run(["timeout", "10"] + cmd, capture_output=True).returncode
+
+
+def test_viewer_waits_for_a_healthy_broker(tmp_path):
+    """mosquitto_sub exits when the broker is not up yet: the viewer starts
+    once the broker's healthcheck passes, and that check works (it passes
+    against a running Mosquitto and fails without one)."""
+    c = compose()
+    svc = c["services"]
+    assert svc["mqtt-viewer"]["depends_on"] == {"mosquitto": {"condition": "service_healthy"}}
+    check = svc["mosquitto"]["healthcheck"]
+    with open(os.path.join(SOURCE_DIR, "config/docker/mosquitto.conf")) as f:
+        listener = re.search(r"^listener (\d+)", f.read(), re.M).group(1)
+    assert check["test"][check["test"].index("-p") + 1] == listener
+    assert check["test"][1] == "mosquitto_sub"
+    broker = Broker(str(tmp_path))
+    broker.start()
+    try:
+        assert run_healthcheck(check["test"], broker.port) == 0
+    finally:
+        broker.stop()
+    assert run_healthcheck(check["test"], broker.port) != 0

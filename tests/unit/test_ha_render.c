@@ -2,9 +2,11 @@
  * test_ha_render.c - the Home Assistant plugin's discovery configs, field
  * by field against HA's MQTT discovery schema: config topics, unique ids,
  * device block, availability (bridge + tracker, mode all), origin,
- * device_tracker with json_attributes_topic and source_type gps and no
- * state topic, sensors' device_class/state_class/unit/value_template, and
- * the sensors derived from readings.
+ * device_tracker with json_attributes_topic (and a template dropping null
+ * members) and source_type gps and no state topic, sensors'
+ * device_class/state_class/unit/value_template, the sensors derived from
+ * readings with names unique within the device, and the guarded templates
+ * (tests/integration/test_plugins_homeassistant.py renders them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "ha_render.h"
+#include "ha_template.h"
 
 static const char readings_json[] =
 	"{\"inputs\":[{\"label\":\"Board voltage\",\"units\":\"\",\"name\":\"board_voltage\","
@@ -148,6 +151,7 @@ static void device_tracker_config(void **state)
 	check_common(o, "navixy_3435108_location");
 	assert_string_equal(str(o, "json_attributes_topic"), "navixy/tracker/3435108/location");
 	assert_string_equal(str(o, "source_type"), "gps");
+	assert_string_equal(str(o, "json_attributes_template"), ha_template_location_attributes());
 	assert_false(has(o, "state_topic"));
 	/* name null: the entity is named after its device. */
 	assert_true(json_object_object_get_ex(o, "name", &name));
@@ -165,14 +169,17 @@ static void fixed_sensors(void **state)
 	const char *loc = "navixy/tracker/3435108/location", *st = "navixy/tracker/3435108/state";
 
 	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
-	check_sensor(&m, "speed", loc, "speed", "measurement", "km/h", "value_json.speed");
-	check_sensor(&m, "heading", loc, NULL, "measurement", "°", "value_json.heading");
-	check_sensor(&m, "altitude", loc, "distance", "measurement", "m", "value_json.altitude");
-	check_sensor(&m, "gps_accuracy", loc, "distance", "measurement", "m", "value_json.gps_accuracy");
-	check_sensor(&m, "battery", st, "battery", "measurement", "%", "value_json.battery_level");
-	check_sensor(&m, "gsm_signal", st, NULL, "measurement", "%", "value_json.gsm.signal_level");
-	check_sensor(&m, "movement", st, "enum", NULL, NULL, "value_json.movement_status");
-	check_sensor(&m, "connection", st, "enum", NULL, NULL, "value_json.connection_status");
+	check_sensor(&m, "speed", loc, "speed", "measurement", "km/h", "v['speed']");
+	check_sensor(&m, "heading", loc, NULL, "measurement_angle", "°", "v['heading']");
+	check_sensor(&m, "altitude", loc, "distance", "measurement", "m", "v['altitude']");
+	check_sensor(&m, "gps_accuracy", loc, "distance", "measurement", "m", "v['gps_accuracy']");
+	check_sensor(&m, "battery", st, "battery", "measurement", "%", "v['battery_level']");
+	check_sensor(&m, "gsm_signal", st, NULL, "measurement", "%",
+		     "v['gsm'] if v is mapping and v['gsm'] is defined");
+	check_sensor(&m, "gsm_signal", st, NULL, "measurement", "%", "v['signal_level']");
+	check_sensor(&m, "movement", st, "enum", NULL, NULL,
+		     "{{ v if v in ['moving', 'stopped', 'parked'] else none }}");
+	check_sensor(&m, "connection", st, "enum", NULL, NULL, "v['connection_status']");
 
 	struct json_object *o = find(&m, "homeassistant/sensor/navixy_3435108/movement/config"), *opts;
 	assert_true(json_object_object_get_ex(o, "options", &opts));
@@ -187,8 +194,8 @@ static void fixed_sensors(void **state)
 	check_common(o, "navixy_3435108_ignition");
 	assert_string_equal(str(o, "state_topic"), st);
 	/* Renders HA's default payload_on/off, or None (unknown) when absent. */
-	assert_non_null(strstr(str(o, "value_template"), "'ON' if value_json.ignition else 'OFF'"));
-	assert_non_null(strstr(str(o, "value_template"), "none if value_json.ignition is not boolean"));
+	assert_non_null(strstr(str(o, "value_template"),
+			       "{{ ('ON' if v else 'OFF') if v is boolean else none }}"));
 	json_object_put(o);
 	ha_messages_free(&m);
 }
@@ -203,11 +210,13 @@ static void readings_sensors(void **state)
 
 	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
 	check_sensor(&m, "input_4628240", rd, "voltage", "measurement", "V",
-		     "value_json.inputs | selectattr('sensor_id', 'eq', 4628240)");
+		     "v['inputs'] if v is mapping");
+	check_sensor(&m, "input_4628240", rd, "voltage", "measurement", "V",
+		     "v | selectattr('sensor_id', 'eq', 4628240)");
 	check_sensor(&m, "input_7", rd, "volume_storage", "measurement", "L", "sensor_id', 'eq', 7)");
 	check_sensor(&m, "input_8", rd, "temperature", "measurement", "°C", "sensor_id', 'eq', 8)");
 	check_sensor(&m, "input_9", rd, NULL, "measurement", "bar", "sensor_id', 'eq', 9)");
-	check_sensor(&m, "virtual_11", rd, NULL, NULL, NULL, "value_json.virtual_sensors");
+	check_sensor(&m, "virtual_11", rd, NULL, NULL, NULL, "v['virtual_sensors']");
 	check_sensor(&m, "counter_odometer", rd, "distance", "total_increasing", "km",
 		     "selectattr('type', 'eq', 'odometer')");
 	check_sensor(&m, "counter_engine_hours", rd, "duration", "total_increasing", "h",
@@ -216,6 +225,11 @@ static void readings_sensors(void **state)
 		     "selectattr('field', 'eq', 'input_status')");
 	struct json_object *o = find(&m, "homeassistant/sensor/navixy_3435108/input_7/config");
 	assert_string_equal(str(o, "name"), "Fuel");
+	json_object_put(o);
+	/* "Ignition" is the binary_sensor's name: the virtual sensor's is made unique. */
+	o = find(&m, "homeassistant/sensor/navixy_3435108/virtual_11/config");
+	assert_string_equal(str(o, "name"), "Ignition (virtual sensor)");
+	assert_non_null(strstr(str(o, "value_template"), "v is string or v is number"));
 	json_object_put(o);
 	/* 1 device_tracker + 9 fixed + 8 readings; the entry without a
 	 * sensor_id and the counter type unsafe in a template are skipped. */
@@ -229,6 +243,63 @@ static void readings_sensors(void **state)
 	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
 	assert_int_equal(m.n, 10);
 	ha_messages_free(&m);
+}
+
+/* Labels that collide with each other and with the fixed entities. */
+static void reading_names_are_unique(void **state)
+{
+	(void)state;
+	static const char rd[] =
+		"{\"inputs\":[{\"label\":\"Speed\",\"sensor_id\":1,\"value\":3},"
+		"{\"label\":\"speed\",\"sensor_id\":2,\"value\":4},"
+		"{\"label\":\"Speed (input)\",\"sensor_id\":3,\"value\":5}]}";
+	struct ha_reading_entity e[8];
+	size_t n = ha_readings_entities(rd, strlen(rd), e, 8);
+	struct ha_config c = config();
+	struct n2m_tracker_view t = view();
+	struct ha_messages m = { NULL, 0, 0 };
+	/* The third's own label is taken by then (the first's new name). */
+	const char *expect[] = { "Speed (input)", "speed (input) 2", "Speed (input) (input)" };
+
+	assert_int_equal(n, 3);
+	t.readings_json = rd;
+	t.readings_len = strlen(rd);
+	assert_int_equal(ha_render_tracker(&c, &t, &m), 0);
+	for (int i = 0; i < 3; i++) {
+		char topic[128];
+		snprintf(topic, sizeof topic, "homeassistant/sensor/navixy_3435108/input_%d/config", i + 1);
+		struct json_object *o = find(&m, topic);
+		assert_string_equal(str(o, "name"), expect[i]);
+		json_object_put(o);
+	}
+	ha_messages_free(&m);
+}
+
+static void templates(void **state)
+{
+	(void)state;
+	static const char *const opts[] = { "a", "b", NULL };
+	char out[HA_TEMPLATE_CAP], tiny[40];
+
+	assert_int_equal(ha_template_member(out, sizeof out, "x", HA_VALUE_NUMBER, NULL), 0);
+	assert_string_equal(out,
+		"{% set v = value_json if value_json is defined else none %}"
+		"{% set v = v['x'] if v is mapping and v['x'] is defined else none %}"
+		"{{ v if v is number and v is not boolean else none }}");
+	assert_int_equal(ha_template_member(out, sizeof out, "a.b.c", HA_VALUE_ENUM, opts), 0);
+	assert_non_null(strstr(out, "v['a'] if"));
+	assert_non_null(strstr(out, "v['b'] if"));
+	assert_non_null(strstr(out, "v['c'] if"));
+	assert_non_null(strstr(out, "{{ v if v in ['a', 'b'] else none }}"));
+	assert_int_equal(ha_template_entry(out, sizeof out, "counters", "type", "'odometer'",
+					   HA_VALUE_NUMBER), 0);
+	assert_non_null(strstr(out, "selectattr('type', 'eq', 'odometer') | list if v is sequence else []"));
+	assert_non_null(strstr(out, "r[0]['value'] if r else none"));
+	/* Too small: -1 and an empty template, never a cut one. */
+	assert_int_equal(ha_template_member(tiny, sizeof tiny, "x", HA_VALUE_TEXT, NULL), -1);
+	assert_string_equal(tiny, "");
+	assert_int_equal(ha_template_entry(tiny, sizeof tiny, "s", "k", "1", HA_VALUE_TEXT), -1);
+	assert_string_equal(tiny, "");
 }
 
 static void unlabelled_and_bad_readings(void **state)
@@ -283,6 +354,8 @@ int main(void)
 		cmocka_unit_test(device_tracker_config),
 		cmocka_unit_test(fixed_sensors),
 		cmocka_unit_test(readings_sensors),
+		cmocka_unit_test(reading_names_are_unique),
+		cmocka_unit_test(templates),
 		cmocka_unit_test(unlabelled_and_bad_readings),
 		cmocka_unit_test(bridge_device),
 	};

@@ -355,6 +355,14 @@ static void publication(struct n2m_pub_list *l, const char *topic, enum n2m_topi
 	p->retain = 1;
 }
 
+/* What bridge_publish_pending does around sending a batch. */
+static void send_batch(struct n2m_plugin_host *h, const struct n2m_pub_list *pubs)
+{
+	for (size_t i = 0; i < pubs->n; i++)
+		n2m_plugin_host_before_publication(h, &pubs->items[i]);
+	n2m_plugin_host_after_publish(h, pubs);
+}
+
 static void tracker_events_from_publications(void **state)
 {
 	(void)state;
@@ -366,7 +374,7 @@ static void tracker_events_from_publications(void **state)
 	n2m_pub_list_init(&pubs);
 	publication(&pubs, "navixy/tracker/100001/state", N2M_CLASS_STATE, 0);
 	publication(&pubs, "navixy/tracker/100001/location", N2M_CLASS_LOCATION, 0);
-	n2m_plugin_host_after_publish(&f->host, &pubs);
+	send_batch(&f->host, &pubs);
 	/* One event for both publications, with what changed and the view. */
 	assert_int_equal(f->io.n, 1);
 	assert_string_equal(published(&f->io, "test/out/updated"),
@@ -375,18 +383,30 @@ static void tracker_events_from_publications(void **state)
 	/* A clear of an old topic id (a rename) is not a removal. */
 	n2m_pub_list_clear(&pubs);
 	publication(&pubs, "navixy/tracker/Old_name/state", N2M_CLASS_STATE, 1);
-	n2m_plugin_host_after_publish(&f->host, &pubs);
+	send_batch(&f->host, &pubs);
 	assert_int_equal(f->io.n, 1);
 
-	/* Clearing its current topics is. */
+	/* Clearing its current topics is: announced before the first clear is
+	 * sent (not for the lifecycle event ahead of it), once, and no update
+	 * follows after the batch. */
 	n2m_pub_list_clear(&pubs);
 	publication(&pubs, "navixy/tracker/100001/lifecycle", N2M_CLASS_LIFECYCLE, 0);
 	publication(&pubs, "navixy/tracker/100001/state", N2M_CLASS_STATE, 1);
 	publication(&pubs, "navixy/tracker/100001/location", N2M_CLASS_LOCATION, 1);
-	n2m_plugin_host_after_publish(&f->host, &pubs);
+	n2m_plugin_host_before_publication(&f->host, &pubs.items[0]);
+	assert_int_equal(f->io.n, 1);
+	n2m_plugin_host_before_publication(&f->host, &pubs.items[1]);
 	assert_int_equal(f->io.n, 2);
 	assert_non_null(published(&f->io, "test/out/removed"));
 	assert_int_equal(strncmp(published(&f->io, "test/out/removed"), "100001|Truck 1|", 15), 0);
+	n2m_plugin_host_before_publication(&f->host, &pubs.items[2]);
+	n2m_plugin_host_after_publish(&f->host, &pubs);
+	assert_int_equal(f->io.n, 2);
+	/* The next batch's clears announce it again (a new run). */
+	n2m_pub_list_clear(&pubs);
+	publication(&pubs, "navixy/tracker/100001/readings", N2M_CLASS_READINGS, 1);
+	send_batch(&f->host, &pubs);
+	assert_int_equal(f->io.n, 3);
 
 	tp_count_fn count;
 	*(void **)&count = plugin_symbol(TP_GOOD, "tp_count_trackers");
