@@ -179,13 +179,17 @@ static void refresh_finished(struct bridge *b)
 		bridge_shard_refreshed(b);
 		return;
 	}
+	if (!b->have_hash) {
+		/* Logged out meanwhile: the reconnect's tracker/list replaces it. */
+		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.refresh_failed",
+			"error=\"%s\" retry=reconnect", r->error);
+		return;
+	}
 	uint32_t delay_ms = n2m_backoff_next(&r->backoff);
-	r->refresh_wanted = b->have_hash;
+	r->refresh_wanted = 1;
 	n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.refresh_failed",
-		"error=\"%s\" retry_ms=%u attempt=%u", r->error[0] ? r->error : "no hash",
-		delay_ms, r->backoff.attempt);
-	if (r->refresh_wanted)
-		lws_sul_schedule(b->lws, 0, &r->sul_retry, on_retry, (lws_usec_t)delay_ms * US_PER_MS);
+		"error=\"%s\" retry_ms=%u attempt=%u", r->error, delay_ms, r->backoff.attempt);
+	lws_sul_schedule(b->lws, 0, &r->sul_retry, on_retry, (lws_usec_t)delay_ms * US_PER_MS);
 }
 
 static enum n2m_upstream_prepare prepare_result(const struct n2m_rest_seq *seq)
