@@ -1,7 +1,8 @@
 /*
  * bridge_parts.h - functions shared between the bridge's own files
  * (bridge.c: lifecycle and loop; bridge_navixy.c: upstream side;
- * bridge_publish.c: MQTT side). Not for use outside the bridge.
+ * bridge_rest.c: REST call sequences; bridge_publish.c: MQTT side). Not
+ * for use outside the bridge.
  */
 #ifndef N2M_BRIDGE_PARTS_H
 #define N2M_BRIDGE_PARTS_H
