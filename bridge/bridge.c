@@ -5,7 +5,6 @@
  */
 #include "bridge_parts.h"
 
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +19,8 @@ extern char **environ;
 #define SHUTDOWN_WAIT_MS 2000
 
 /* The lws protocol callback: wake-ups from other threads go to the MQTT
- * queue, everything else to the upstream connection. */
+ * queue and the REST worker's hand-back, everything else to the upstream
+ * connection. */
 static int bridge_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			       void *in, size_t len)
 {
@@ -30,6 +30,7 @@ static int bridge_lws_callback(struct lws *wsi, enum lws_callback_reasons reason
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
 		n2m_mqtt_dispatch(&b->mqtt);
+		bridge_rest_dispatch(b);
 		return 0;
 	}
 	return n2m_upstream_lws_event(&b->upstream, wsi, reason, user, in, len);
@@ -81,11 +82,7 @@ static int init_parts(struct bridge *b, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (n2m_rest_init(&b->rest, &b->cfg.navixy, &b->log) != 0) {
-		snprintf(err, errlen, "cannot initialise libcurl");
-		return -1;
-	}
-	if (create_lws_context(b, err, errlen) != 0)
+	if (create_lws_context(b, err, errlen) != 0 || bridge_rest_init(b, err, errlen) != 0)
 		return -1;
 	if (n2m_upstream_init(&b->upstream, &b->cfg.navixy, b->lws, &b->log, &up_cb, b, err,
 			      errlen) != 0)
@@ -141,6 +138,7 @@ static void shutdown_cleanly(struct bridge *b)
 	n2m_log(&b->log, N2M_LOG_INFO, "bridge.stopping", "uptime_s=%ld", (long)(time(NULL) - b->started));
 	bridge_health_stop(b);
 	bridge_control_stop(b);
+	bridge_rest_stop(b); /* a REST call in flight ends now */
 	lws_sul_cancel(&b->sul_tick);
 	lws_sul_cancel(&b->sul_resync);
 	if (n2m_upstream_is_connected(&b->upstream))
@@ -205,6 +203,7 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "navixy.login", differs(o->navixy.login, n->navixy.login) },
 		{ "navixy.password", differs(o->navixy.password, n->navixy.password) },
 		{ "navixy.liveness_s", o->navixy.liveness_s != n->navixy.liveness_s },
+		{ "navixy.rest_timeout_s", o->navixy.rest_timeout_s != n->navixy.rest_timeout_s },
 		{ "navixy.track_message_size", o->navixy.track_message_size != n->navixy.track_message_size },
 		{ "mqtt.url", differs(o->mqtt.url, n->mqtt.url) },
 		{ "mqtt.client_id", differs(o->mqtt.client_id, n->mqtt.client_id) },
@@ -298,9 +297,9 @@ void bridge_free(struct bridge *b)
 		lws_sul_cancel(&b->sul_resync);
 	}
 	n2m_upstream_free(&b->upstream);
+	bridge_rest_free(b);
 	if (b->lws)
 		lws_context_destroy(b->lws);
-	n2m_rest_free(&b->rest);
 	n2m_tracker_table_free(&b->trackers);
 	n2m_sub_set_free(&b->desired);
 	n2m_pub_list_free(&b->pubs);

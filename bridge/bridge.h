@@ -3,8 +3,10 @@
  * log, the lws context and its loop, the upstream connection, the MQTT
  * connection, the tracker table, the desired subscriptions and counters.
  *
- * Wiring (all on the lws loop thread):
- *   upstream prepare  -> user/auth (with a login) and tracker/list (REST)
+ * Wiring (all on the lws loop thread, but the REST calls themselves):
+ *   upstream prepare  -> user/auth (with a login) and tracker/list, made on
+ *                        the REST worker thread; the loop applies the
+ *                        answers when woken (bridge_rest.h)
  *   upstream open     -> send the whole desired subscription set
  *   upstream message  -> navixy_frame -> tracker table / mapping -> MQTT
  *   MQTT connected    -> bridge/state online (mqtt_client), bridge/upstream,
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #include "bridge_health.h"
+#include "bridge_rest.h"
 #include "bridge_shard.h"
 #include "bridge_standby.h"
 #include "config.h"
@@ -29,7 +32,6 @@
 #include "mqtt_client.h"
 #include "navixy_rest.h"
 #include "plugin_host.h"
-#include "rest_client.h"
 #include "subscription.h"
 #include "tracker_table.h"
 #include "upstream.h"
@@ -50,6 +52,7 @@ struct n2m_bridge_counters {
 	uint64_t mapping_errors;
 	uint64_t tracker_list_calls;
 	uint64_t auth_calls;
+	uint64_t rest_failures;      /* REST calls without a usable answer (unreachable, timeout, malformed) */
 	uint64_t publishes;
 	uint64_t publish_failures;
 	uint64_t publish_deferred;   /* not sent while the broker was away */
@@ -66,7 +69,7 @@ struct bridge {
 	struct n2m_config cfg;
 	struct n2m_log log;
 	struct lws_context *lws;
-	struct n2m_rest rest;
+	struct n2m_bridge_rest rest;     /* REST worker and call sequences (bridge_rest.c) */
 	struct n2m_upstream upstream;
 	struct n2m_mqtt mqtt;
 	struct n2m_tracker_table trackers;

@@ -67,7 +67,8 @@ void bridge_log_counters(struct bridge *b)
 		" unknown_frames=%" PRIu64 " error_frames=%" PRIu64 " state_updates=%" PRIu64
 		" readings_updates=%" PRIu64 " iot_updates=%" PRIu64 " lifecycle_events=%" PRIu64
 		" logouts=%" PRIu64 " unknown_sources=%" PRIu64 " mapping_errors=%" PRIu64
-		" tracker_list_calls=%" PRIu64 " auth_calls=%" PRIu64 " publishes=%" PRIu64
+		" tracker_list_calls=%" PRIu64 " auth_calls=%" PRIu64 " rest_failures=%" PRIu64
+		" publishes=%" PRIu64
 		" publish_failures=%" PRIu64 " publish_deferred=%" PRIu64 " resyncs=%" PRIu64
 		" events_queued=%" PRIu64 " events_dropped=%" PRIu64 " events_pending=%zu"
 		" upstream_oversized=%" PRIu64 " upstream_binary=%" PRIu64
@@ -77,7 +78,7 @@ void bridge_log_counters(struct bridge *b)
 		c->frames_in, c->parse_errors, c->bad_items, c->unknown_frames, c->error_frames,
 		c->state_updates, c->readings_updates, c->iot_updates, c->lifecycle_events,
 		c->logouts, c->unknown_sources, c->mapping_errors, c->tracker_list_calls,
-		c->auth_calls, c->publishes, c->publish_failures, c->publish_deferred, c->resyncs,
+		c->auth_calls, c->rest_failures, c->publishes, c->publish_failures, c->publish_deferred, c->resyncs,
 		b->events.queued, b->events.dropped, n2m_event_queue_count(&b->events),
 		u->oversized, u->binary, u->decode_errors, u->connects, u->failures, m->connects,
 		m->disconnects, (unsigned long long)atomic_load(&b->mqtt.counters.messages_dropped));

@@ -6,6 +6,7 @@
 #include "bridge_parts.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,52 +16,11 @@
 #include "navixy_request.h"
 #include "navixy_scan.h"
 
-/* Navixy error codes that mean the hash is no good (spec §3.1). */
+/* Navixy error codes that mean the hash is no good. */
 #define NVX_CODE_WRONG_HASH 3
 #define NVX_CODE_SESSION_ENDED 4
 
-static int uses_login(const struct bridge *b)
-{
-	return !b->cfg.navixy.api_key[0];
-}
-
-static void forget_hash(struct bridge *b)
-{
-	memset(b->hash, 0, sizeof b->hash);
-	b->have_hash = 0;
-}
-
-/* ---------- REST: auth and tracker list ---------- */
-
-static enum n2m_upstream_prepare authenticate(struct bridge *b, char *err, size_t errlen)
-{
-	struct n2m_rest_response resp;
-	struct nvx_rest_error api = { 0 };
-	char perr[200];
-
-	b->counters.auth_calls++;
-	if (n2m_rest_user_auth(&b->rest, b->cfg.navixy.login, b->cfg.navixy.password, &resp,
-			       err, errlen) != 0)
-		return N2M_PREPARE_RETRY;
-	enum nvx_rest_result rc = nvx_rest_parse_auth(resp.body, resp.len, b->hash, &api,
-						      perr, sizeof perr);
-	n2m_rest_response_free(&resp);
-	if (rc == NVX_REST_OK) {
-		b->have_hash = 1;
-		n2m_log(&b->log, N2M_LOG_INFO, "upstream.authenticated", "method=login");
-		return N2M_PREPARE_OK;
-	}
-	forget_hash(b);
-	if (rc == NVX_REST_API_ERROR) {
-		snprintf(err, errlen, "user/auth refused: code %d (%s)", api.code, api.description);
-		/* 104/105 are limits, not wrong credentials, but retrying fast
-		 * only makes them worse: same long back-off. */
-		return N2M_PREPARE_AUTH_FAILED;
-	}
-	snprintf(err, errlen, "user/auth: %s", perr);
-	return strstr(perr, "second_factor") || strstr(perr, "2FA") ? N2M_PREPARE_AUTH_FAILED
-								     : N2M_PREPARE_RETRY;
-}
+/* ---------- tracker/list answers ---------- */
 
 static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
 				 const struct n2m_map_ctx *ctx)
@@ -115,101 +75,17 @@ static int apply_tracker_list(struct bridge *b, const struct nvx_tracker_list *l
 	return 0;
 }
 
-/* tracker/list into the table. Returns OK, RETRY (transport), or
- * AUTH_FAILED with *session_dead set when the hash was refused. */
-static enum n2m_upstream_prepare load_tracker_list(struct bridge *b, int *session_dead,
-						   char *err, size_t errlen)
+int bridge_apply_tracker_list(struct bridge *b, struct nvx_tracker_list *list)
 {
-	struct n2m_rest_response resp;
-	struct nvx_rest_error api = { 0 };
-	struct nvx_tracker_list list = { 0 };
-	char perr[200];
-
-	*session_dead = 0;
-	b->counters.tracker_list_calls++;
-	b->last_tracker_list = time(NULL);
-	if (n2m_rest_tracker_list(&b->rest, b->hash, &resp, err, errlen) != 0)
-		return N2M_PREPARE_RETRY;
-	enum nvx_rest_result rc = nvx_rest_parse_tracker_list(resp.body, resp.len, &list, &api,
-							      perr, sizeof perr);
-	n2m_rest_response_free(&resp);
-	if (rc == NVX_REST_API_ERROR) {
-		snprintf(err, errlen, "tracker/list refused: code %d (%s)", api.code, api.description);
-		if (api.code == NVX_CODE_SESSION_ENDED || api.code == NVX_CODE_WRONG_HASH) {
-			*session_dead = 1;
-			return N2M_PREPARE_AUTH_FAILED;
-		}
-		return N2M_PREPARE_RETRY;
-	}
-	if (rc != NVX_REST_OK) {
-		snprintf(err, errlen, "tracker/list: %s", perr);
-		return N2M_PREPARE_RETRY;
-	}
-	if (list.n_bad)
+	if (list->n_bad)
 		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.bad_entries", "count=%zu first=\"%s\"",
-			list.n_bad, list.first_bad);
-	bridge_shard_tracker_list(b, &list);
-	bridge_plugins_tracker_list(b, &list);
-	int applied = apply_tracker_list(b, &list);
-	n2m_log(&b->log, N2M_LOG_INFO, "tracker_list.loaded", "trackers=%zu table=%zu", list.n,
+			list->n_bad, list->first_bad);
+	bridge_shard_tracker_list(b, list);
+	bridge_plugins_tracker_list(b, list);
+	int applied = apply_tracker_list(b, list);
+	n2m_log(&b->log, N2M_LOG_INFO, "tracker_list.loaded", "trackers=%zu table=%zu", list->n,
 		n2m_tracker_table_count(&b->trackers));
-	nvx_tracker_list_free(&list);
-	if (applied != 0) {
-		snprintf(err, errlen, "tracker/list: out of memory");
-		return N2M_PREPARE_RETRY;
-	}
-	return N2M_PREPARE_OK;
-}
-
-enum n2m_upstream_prepare bridge_upstream_prepare(void *ctx, char *err, size_t errlen)
-{
-	struct bridge *b = ctx;
-	int session_dead = 0;
-	enum n2m_upstream_prepare rc;
-
-	if (!uses_login(b)) {
-		snprintf(b->hash, sizeof b->hash, "%s", b->cfg.navixy.api_key);
-		b->have_hash = 1;
-	} else if (!b->have_hash) {
-		rc = authenticate(b, err, errlen);
-		if (rc != N2M_PREPARE_OK)
-			return rc;
-	}
-	rc = load_tracker_list(b, &session_dead, err, errlen);
-	if (session_dead && uses_login(b)) {
-		/* A kept session hash expired: one fresh login, then retry. */
-		forget_hash(b);
-		rc = authenticate(b, err, errlen);
-		if (rc == N2M_PREPARE_OK)
-			rc = load_tracker_list(b, &session_dead, err, errlen);
-	}
-	return rc;
-}
-
-/* A state arrived for a source the table does not know (a tracker added
- * to the account): refresh the list, at most once per tracker_refresh_min_s. */
-static void refresh_trackers_if_allowed(struct bridge *b)
-{
-	char err[256];
-	int session_dead;
-	time_t now = time(NULL);
-
-	if (b->last_tracker_list &&
-	    now - b->last_tracker_list < b->cfg.navixy.tracker_refresh_min_s)
-		return;
-	if (load_tracker_list(b, &session_dead, err, sizeof err) != N2M_PREPARE_OK)
-		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.refresh_failed", "error=\"%s\"", err);
-}
-
-int bridge_tracker_list_refresh(struct bridge *b)
-{
-	char err[256];
-	int session_dead;
-
-	if (load_tracker_list(b, &session_dead, err, sizeof err) == N2M_PREPARE_OK)
-		return 0;
-	n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.refresh_failed", "error=\"%s\"", err);
-	return -1;
+	return applied;
 }
 
 /* ---------- subscriptions ---------- */
@@ -250,8 +126,8 @@ void bridge_upstream_state(void *ctx)
 
 static void session_dead(struct bridge *b, const char *why)
 {
-	if (uses_login(b)) {
-		forget_hash(b);
+	if (bridge_uses_login(b)) {
+		bridge_forget_hash(b);
 		n2m_upstream_fail(&b->upstream, N2M_UP_FAIL_LOGGED_OUT, why);
 	} else {
 		n2m_upstream_fail(&b->upstream, N2M_UP_FAIL_AUTH, why);
@@ -300,39 +176,78 @@ static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 
 /* Items for trackers not in tracker/list: counted, and logged like parse
  * errors (first ten, then one in a thousand) with the reason. */
-static void count_unknown(struct bridge *b, const char *what, int64_t id)
+static void count_unknown(struct bridge *b, const char *what, int64_t id, const char *why)
 {
 	b->counters.unknown_sources++;
 	if (b->counters.unknown_sources <= 10 || b->counters.unknown_sources % 1000 == 0)
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_tracker",
-			"%s=%" PRId64 " count=%" PRIu64 " reason=\"not in tracker/list, even after a"
-			" refresh (at most every %d s): skipped\"",
-			what, id, b->counters.unknown_sources, b->cfg.navixy.tracker_refresh_min_s);
+			"%s=%" PRId64 " count=%" PRIu64 " reason=\"not in tracker/list%s: skipped\""
+			" refresh_min_s=%d", what, id, b->counters.unknown_sources, why,
+			b->cfg.navixy.tracker_refresh_min_s);
 }
 
-static struct n2m_tracker *tracker_for_source(struct bridge *b, int64_t source_id)
+/* The text of a one-item frame holding it, for bridge_replay_held: a state
+ * as a "state" event, readings keyed by their tracker id. Malloc'd, or
+ * NULL (iot_monitor values are a stream: not held). */
+static char *one_item_frame(enum nvx_event_kind ev, const struct nvx_item *it, size_t *len)
 {
-	struct n2m_tracker *tr = n2m_tracker_find_source(&b->trackers, source_id);
+	const char *raw = it->raw;
+	size_t raw_len = it->raw_len;
 
-	if (!tr) {
-		refresh_trackers_if_allowed(b);
-		tr = n2m_tracker_find_source(&b->trackers, source_id);
+	if (it->obj)
+		raw = json_object_to_json_string_length(it->obj, JSON_C_TO_STRING_PLAIN, &raw_len);
+	if (!raw || raw_len > INT_MAX / 2 || ev == NVX_EVENT_IOT_MONITOR)
+		return NULL;
+	size_t cap = raw_len + 128;
+	char *text = malloc(cap);
+	int n = -1;
+	if (!text)
+		return NULL;
+	if (ev == NVX_EVENT_READINGS_BATCH)
+		n = snprintf(text, cap, "{\"type\":\"event\",\"event\":\"readings_batch\",\"data\":"
+			     "{\"%" PRId64 "\":%.*s}}", it->id, (int)raw_len, raw);
+	else
+		n = snprintf(text, cap, "{\"type\":\"event\",\"event\":\"state\",\"data\":%.*s}",
+			     (int)raw_len, raw);
+	if (n < 0 || (size_t)n >= cap) {
+		free(text);
+		return NULL;
 	}
-	if (!tr)
-		count_unknown(b, "source_id", source_id);
-	return tr;
+	*len = (size_t)n;
+	return text;
 }
 
-static struct n2m_tracker *tracker_for_id(struct bridge *b, int64_t tracker_id)
+/* An item for a tracker the table does not know: held while a tracker/list
+ * call that may list it is running or due, else counted and skipped. */
+static void unknown_item(struct bridge *b, enum nvx_event_kind ev, const struct nvx_item *it)
 {
-	struct n2m_tracker *tr = n2m_tracker_find(&b->trackers, tracker_id);
+	const char *what = ev == NVX_EVENT_STATE || ev == NVX_EVENT_STATE_BATCH ? "source_id"
+										  : "tracker_id";
+	size_t len = 0;
+	char *text;
 
-	if (!tr) {
-		refresh_trackers_if_allowed(b);
-		tr = n2m_tracker_find(&b->trackers, tracker_id);
+	if (b->rest.replaying) {
+		count_unknown(b, what, it->id, ", even after a refresh");
+		return;
 	}
+	if (!bridge_rest_refresh(b, 1)) {
+		count_unknown(b, what, it->id, ", refreshed at most every refresh_min_s");
+		return;
+	}
+	text = one_item_frame(ev, it, &len);
+	if (!text || bridge_rest_hold(b, text, len) != 0)
+		count_unknown(b, what, it->id, "; no room to hold it for the refresh");
+	free(text);
+}
+
+static struct n2m_tracker *tracker_for_item(struct bridge *b, enum nvx_event_kind ev,
+					    const struct nvx_item *it)
+{
+	struct n2m_tracker *tr = ev == NVX_EVENT_STATE || ev == NVX_EVENT_STATE_BATCH
+					 ? n2m_tracker_find_source(&b->trackers, it->id)
+					 : n2m_tracker_find(&b->trackers, it->id);
 	if (!tr)
-		count_unknown(b, "tracker_id", tracker_id);
+		unknown_item(b, ev, it);
 	return tr;
 }
 
@@ -356,7 +271,7 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 		switch (f->event) {
 		case NVX_EVENT_STATE:
 		case NVX_EVENT_STATE_BATCH:
-			if (!(tr = tracker_for_source(b, it->id)))
+			if (!(tr = tracker_for_item(b, f->event, it)))
 				continue;
 			b->counters.state_updates++;
 			/* Raw items (the fast path) carry no json-c object. */
@@ -365,7 +280,7 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 							  &b->pubs, err, sizeof err);
 			break;
 		case NVX_EVENT_READINGS_BATCH:
-			if (!(tr = tracker_for_id(b, it->id)))
+			if (!(tr = tracker_for_item(b, f->event, it)))
 				continue;
 			b->counters.readings_updates++;
 			rc = it->obj ? n2m_map_readings(&ctx, tr, it->obj, &b->pubs, err, sizeof err)
@@ -373,7 +288,7 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 							     &b->pubs, err, sizeof err);
 			break;
 		case NVX_EVENT_IOT_MONITOR:
-			if (!(tr = tracker_for_id(b, it->id)))
+			if (!(tr = tracker_for_item(b, f->event, it)))
 				continue;
 			b->counters.iot_updates++;
 			rc = n2m_map_iot_monitor(&ctx, tr, it->obj, &b->pubs, err, sizeof err);
@@ -390,11 +305,14 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 static void on_lifecycle(struct bridge *b, const struct nvx_lifecycle *lc)
 {
 	struct n2m_map_ctx ctx = bridge_map_ctx(b);
-	struct n2m_tracker *tr = tracker_for_source(b, lc->source_id);
+	struct n2m_tracker *tr = n2m_tracker_find_source(&b->trackers, lc->source_id);
 	char err[200];
 
 	b->counters.lifecycle_events++;
 	if (!tr) {
+		/* Not held: the tracker's states after the refresh say the same. */
+		bridge_rest_refresh(b, 1);
+		count_unknown(b, "source_id", lc->source_id, "");
 		n2m_log(&b->log, N2M_LOG_WARN, "lifecycle.unknown_source", "source_id=%" PRId64
 			" event=%s", lc->source_id, lc->name ? lc->name : "");
 		return;
@@ -426,10 +344,10 @@ static void on_logout(struct bridge *b, const char *reason)
 
 	b->counters.logouts++;
 	n2m_log(&b->log, N2M_LOG_WARN, "upstream.logout", "reason=\"%s\" reauth=%s",
-		reason ? reason : "", uses_login(b) ? "yes" : "no");
+		reason ? reason : "", bridge_uses_login(b) ? "yes" : "no");
 	if (fields) {
 		json_object_object_add(fields, "reason", json_object_new_string(reason ? reason : ""));
-		json_object_object_add(fields, "reauth", json_object_new_boolean(uses_login(b)));
+		json_object_object_add(fields, "reauth", json_object_new_boolean(bridge_uses_login(b)));
 		bridge_publish_event(b, "logout", fields);
 	}
 	session_dead(b, "logout event: session closed");
@@ -469,6 +387,28 @@ static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
 				f->event_name ? f->event_name : "", b->counters.unknown_frames);
 		break;
 	}
+}
+
+void bridge_replay_held(struct bridge *b)
+{
+	struct n2m_bridge_rest *r = &b->rest;
+	size_t n = n2m_held_frames_count(&r->held), len = 0;
+	char err[200];
+	char *text;
+
+	if (!n)
+		return;
+	r->replaying = 1;
+	while ((text = n2m_held_frames_pop(&r->held, &len)) != NULL) {
+		struct nvx_frame f;
+		/* Our own one-item frames: they parse as they did when held. */
+		if (nvx_frame_parse_fast(text, len, &f, err, sizeof err) == 0)
+			on_items(b, &f);
+		nvx_frame_free(&f);
+		free(text);
+	}
+	r->replaying = 0;
+	n2m_log(&b->log, N2M_LOG_INFO, "upstream.held_replayed", "updates=%zu", n);
 }
 
 void bridge_upstream_message(void *ctx, const char *msg, size_t len)

@@ -1,7 +1,8 @@
 /*
  * bridge_parts.h - functions shared between the bridge's own files
  * (bridge.c: lifecycle and loop; bridge_navixy.c: upstream side;
- * bridge_publish.c: MQTT side). Not for use outside the bridge.
+ * bridge_rest.c: REST call sequences; bridge_publish.c: MQTT side). Not
+ * for use outside the bridge.
  */
 #ifndef N2M_BRIDGE_PARTS_H
 #define N2M_BRIDGE_PARTS_H
@@ -10,13 +11,22 @@
 
 #include "bridge.h"
 
-/* bridge_navixy.c: the upstream callbacks. */
+/* bridge_rest.c: the upstream's prepare callback (answers PENDING: the
+ * REST calls run on the worker), and the session hash. */
 enum n2m_upstream_prepare bridge_upstream_prepare(void *ctx, char *err, size_t errlen);
+int bridge_uses_login(const struct bridge *b);
+void bridge_forget_hash(struct bridge *b);
+
+/* bridge_navixy.c: the other upstream callbacks. */
 void bridge_upstream_open(void *ctx);
 void bridge_upstream_message(void *ctx, const char *msg, size_t len);
 void bridge_upstream_state(void *ctx);
-/* tracker/list again now (periodic refresh); 0, or -1 (logged). */
-int bridge_tracker_list_refresh(struct bridge *b);
+/* A tracker/list answer into the table (shard filter, plugins, changes
+ * published); 0, or -1 on no memory. */
+int bridge_apply_tracker_list(struct bridge *b, struct nvx_tracker_list *list);
+/* Maps the updates held for trackers that were not known (in order);
+ * those still unknown are counted and skipped. */
+void bridge_replay_held(struct bridge *b);
 /* The unsubscribe message for the desired set, or NULL. */
 char *bridge_unsubscribe_message(struct bridge *b, size_t *len);
 

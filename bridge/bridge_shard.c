@@ -278,8 +278,12 @@ void bridge_shard_tick(struct bridge *b, time_t now)
 	if (period <= 0 || !b->have_hash || !n2m_upstream_is_connected(&b->upstream) ||
 	    (b->last_tracker_list && now - b->last_tracker_list < period))
 		return;
-	if (bridge_tracker_list_refresh(b) != 0)
-		return;
-	if (n2m_shard_active(&b->scale.shard))
+	/* On the REST worker; bridge_shard_refreshed follows when it is in. */
+	bridge_rest_refresh(b, 0);
+}
+
+void bridge_shard_refreshed(struct bridge *b)
+{
+	if (n2m_shard_active(&b->scale.shard) && n2m_upstream_is_connected(&b->upstream))
 		subscribe_new_owned(b);
 }

@@ -71,9 +71,13 @@ char *bridge_shard_request_one(struct bridge *b, enum nvx_request_action action,
 			       const struct n2m_sub *sub, int keep_all, size_t *len,
 			       char *err, size_t errlen);
 
-/* Periodic tracker/list refresh (navixy.tracker_refresh_s); when sharded
- * and the refresh brought owned trackers not yet subscribed, subscribes
- * the set again (Navixy adds to an existing subscription). */
+/* Periodic tracker/list refresh (navixy.tracker_refresh_s), started on
+ * the REST worker (bridge_rest.h). */
 void bridge_shard_tick(struct bridge *b, time_t now);
+
+/* A refresh's list is in: when sharded and it brought owned trackers not
+ * yet subscribed, subscribes the set again (Navixy adds to an existing
+ * subscription). */
+void bridge_shard_refreshed(struct bridge *b);
 
 #endif

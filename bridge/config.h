@@ -61,6 +61,7 @@ struct n2m_navixy_config {
 	int iso_datetime;         /* send iso_datetime:true, default 1 */
 	int liveness_s;           /* silence that means a dead link, default 75 */
 	int connect_timeout_s;    /* REST and WS connect timeout, default 10 */
+	int rest_timeout_s;       /* a whole REST call, connect included, default 60 */
 	int backoff_min_ms;       /* reconnect back-off, default 1000 */
 	int backoff_max_ms;       /* default 120000 */
 	int auth_backoff_ms;      /* after auth failures, default 300000 */

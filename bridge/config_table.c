@@ -186,6 +186,7 @@ static const struct n2m_setting settings[] = {
 	BOOL("navixy.iso_datetime", navixy.iso_datetime, 1),
 	INT("navixy.liveness_s", navixy.liveness_s, 75, 5, 3600),
 	INT("navixy.connect_timeout_s", navixy.connect_timeout_s, 10, 1, 300),
+	INT("navixy.rest_timeout_s", navixy.rest_timeout_s, 60, 1, 3600),
 	INT("navixy.backoff_min_ms", navixy.backoff_min_ms, 1000, 100, 600000),
 	INT("navixy.backoff_max_ms", navixy.backoff_max_ms, 120000, 1000, 86400000),
 	INT("navixy.auth_backoff_ms", navixy.auth_backoff_ms, 300000, 1000, 86400000),

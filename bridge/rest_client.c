@@ -65,7 +65,10 @@ int n2m_rest_init(struct n2m_rest *rest, const struct n2m_navixy_config *cfg,
 	size_t n = strlen(rest->api_url);
 	while (n > 0 && rest->api_url[n - 1] == '/')
 		rest->api_url[--n] = '\0';
-	rest->timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10;
+	rest->connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10;
+	rest->timeout_s = cfg->rest_timeout_s > 0 ? cfg->rest_timeout_s : 60;
+	if (rest->connect_timeout_s > rest->timeout_s)
+		rest->connect_timeout_s = rest->timeout_s;
 	rest->tls_verify = cfg->tls_verify;
 	rest->ca_file = strdup_or_null(cfg->ca_file);
 	rest->max_body = REST_MAX_BODY;
@@ -88,6 +91,20 @@ void n2m_rest_response_free(struct n2m_rest_response *resp)
 	memset(resp, 0, sizeof *resp);
 }
 
+/* curl calls this several times a second while a transfer runs (also
+ * while it waits for a silent server): a set abort flag ends the call. */
+static int xfer_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+			 curl_off_t ultotal, curl_off_t ulnow)
+{
+	const atomic_int *abort_flag = clientp;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return abort_flag && atomic_load(abort_flag) ? 1 : 0;
+}
+
 static void set_request_options(struct n2m_rest *rest, CURL *curl, const char *url,
 				const char *json_body, struct curl_slist *headers,
 				struct body_sink *sink)
@@ -99,10 +116,13 @@ static void set_request_options(struct n2m_rest *rest, CURL *curl, const char *u
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, rest->timeout_s);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, rest->connect_timeout_s);
 	/* The whole call may take longer than the connect (a big tracker
-	 * list), but not forever. */
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, rest->timeout_s * 6);
+	 * list), but not forever: a stalled server costs one rest_timeout_s. */
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, rest->timeout_s);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, xfer_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)rest->abort_flag);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
@@ -135,6 +155,8 @@ int n2m_rest_post(struct n2m_rest *rest, const char *path, const char *json_body
 	curl_easy_getinfo(rest->curl, CURLINFO_TOTAL_TIME, &out->seconds);
 	curl_slist_free_all(headers);
 	if (rc != CURLE_OK) {
+		out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+		out->aborted = rc == CURLE_ABORTED_BY_CALLBACK;
 		if (sink.overflow)
 			snprintf(err, errlen, "%s: answer larger than %zu bytes", path, sink.max);
 		else

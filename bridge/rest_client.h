@@ -3,8 +3,11 @@
  * tracker/list), over libcurl, without interpreting the answers.
  *
  * Requests are POSTed as JSON to <navixy.api_url>/<resource>/<action> with
- * the connect timeout from the config and TLS verification on unless the
- * config turns it off (navixy.ca_file adds a CA bundle). Parsing the answer
+ * navixy.connect_timeout_s for the connect, navixy.rest_timeout_s for the
+ * whole call, and TLS verification on unless the config turns it off
+ * (navixy.ca_file adds a CA bundle). The calls block: the bridge makes them
+ * on its REST worker thread (rest_worker.h), never on the event loop, and
+ * can cut one short from another thread through the abort flag. Parsing the answer
  * is navixy_rest.h's job. Nothing here logs a hash or a password: the log
  * lines name the call, the HTTP status and the time it took.
  *
@@ -13,6 +16,7 @@
 #ifndef N2M_REST_CLIENT_H
 #define N2M_REST_CLIENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -21,7 +25,9 @@
 struct n2m_rest {
 	void *curl;           /* CURL *, reused so connections are kept alive */
 	char *api_url;        /* without a trailing '/' */
-	long timeout_s;
+	long connect_timeout_s;
+	long timeout_s;       /* the whole call */
+	const atomic_int *abort_flag; /* or NULL; non-zero ends a call early */
 	int tls_verify;
 	char *ca_file;        /* or NULL */
 	size_t max_body;      /* a longer answer is an error */
@@ -33,6 +39,8 @@ struct n2m_rest_response {
 	char *body;           /* NUL-terminated */
 	size_t len;
 	double seconds;
+	int timed_out;        /* set on failure: navixy.rest_timeout_s or the connect timeout */
+	int aborted;          /* set on failure: the abort flag ended it */
 };
 
 int n2m_rest_init(struct n2m_rest *rest, const struct n2m_navixy_config *cfg,

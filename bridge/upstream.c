@@ -198,6 +198,7 @@ void n2m_upstream_free(struct n2m_upstream *up)
 {
 	if (up->lws) {
 		lws_sul_cancel(&up->sul_attempt);
+		lws_sul_cancel(&up->sul_prepared);
 		cancel_connection_timers(up);
 	}
 	free_out_queue(up);
@@ -340,10 +341,32 @@ static int open_socket(struct n2m_upstream *up)
 	return 0;
 }
 
+/* What a prepare (at once or later) decided: connect, or wait and retry. */
+static void after_prepare(struct n2m_upstream *up, enum n2m_upstream_prepare result,
+			  const char *err)
+{
+	switch (result) {
+	case N2M_PREPARE_OK:
+		break;
+	case N2M_PREPARE_AUTH_FAILED:
+		set_error(up, err);
+		schedule_next(up, N2M_UP_FAIL_AUTH);
+		return;
+	default:
+		set_error(up, err);
+		schedule_next(up, N2M_UP_FAIL_TRANSIENT);
+		return;
+	}
+	n2m_log(up->log, N2M_LOG_INFO, "upstream.connecting", "address=%s port=%d tls=%s attempt=%u",
+		up->address, up->port, up->use_tls ? "yes" : "no", up->attempt);
+	open_socket(up);
+}
+
 static void attempt_now(lws_sorted_usec_list_t *sul)
 {
 	struct n2m_upstream *up = lws_container_of(sul, struct n2m_upstream, sul_attempt);
 	char err[256] = "";
+	enum n2m_upstream_prepare result;
 
 	if (up->shutting_down)
 		return;
@@ -351,21 +374,32 @@ static void attempt_now(lws_sorted_usec_list_t *sul)
 		up->counters.reconnects++;
 	up->attempt++;
 	set_state(up, N2M_UP_CONNECTING);
-	switch (up->cb.prepare ? up->cb.prepare(up->cb_ctx, err, sizeof err) : N2M_PREPARE_OK) {
-	case N2M_PREPARE_OK:
-		break;
-	case N2M_PREPARE_RETRY:
-		set_error(up, err);
-		schedule_next(up, N2M_UP_FAIL_TRANSIENT);
-		return;
-	case N2M_PREPARE_AUTH_FAILED:
-		set_error(up, err);
-		schedule_next(up, N2M_UP_FAIL_AUTH);
+	result = up->cb.prepare ? up->cb.prepare(up->cb_ctx, err, sizeof err) : N2M_PREPARE_OK;
+	if (result == N2M_PREPARE_PENDING) {
+		up->preparing = 1;
 		return;
 	}
-	n2m_log(up->log, N2M_LOG_INFO, "upstream.connecting", "address=%s port=%d tls=%s attempt=%u",
-		up->address, up->port, up->use_tls ? "yes" : "no", up->attempt);
-	open_socket(up);
+	after_prepare(up, result, err);
+}
+
+static void on_prepared(lws_sorted_usec_list_t *sul)
+{
+	struct n2m_upstream *up = lws_container_of(sul, struct n2m_upstream, sul_prepared);
+
+	if (!up->preparing || up->shutting_down)
+		return;
+	up->preparing = 0;
+	after_prepare(up, up->prepared, up->prepare_error);
+}
+
+void n2m_upstream_prepared(struct n2m_upstream *up, enum n2m_upstream_prepare result,
+			   const char *error)
+{
+	if (!up->preparing || up->shutting_down || result == N2M_PREPARE_PENDING)
+		return;
+	up->prepared = result;
+	snprintf(up->prepare_error, sizeof up->prepare_error, "%s", error ? error : "");
+	lws_sul_schedule(up->lws, 0, &up->sul_prepared, on_prepared, 0);
 }
 
 /* The socket is gone (error, close, kill): clean up, then retry. */
@@ -403,6 +437,9 @@ void n2m_upstream_fail(struct n2m_upstream *up, enum n2m_upstream_failure why,
 	if (up->shutting_down)
 		return;
 	if (!up->wsi) {
+		/* A prepare under way is given up: its result is ignored. */
+		up->preparing = 0;
+		lws_sul_cancel(&up->sul_prepared);
 		lws_sul_cancel(&up->sul_attempt);
 		schedule_next(up, why);
 		return;
@@ -421,7 +458,9 @@ void n2m_upstream_fail(struct n2m_upstream *up, enum n2m_upstream_failure why,
 void n2m_upstream_shutdown(struct n2m_upstream *up)
 {
 	up->shutting_down = 1;
+	up->preparing = 0;
 	lws_sul_cancel(&up->sul_attempt);
+	lws_sul_cancel(&up->sul_prepared);
 	if (!up->wsi) {
 		up->state = N2M_UP_STOPPED;
 		return;

@@ -4,8 +4,11 @@
  * heartbeats, a liveness watchdog and reconnects with back-off.
  *
  * It knows the transport, not Navixy's messages: before every attempt it
- * asks the owner to get ready (prepare: auth, tracker list), it hands each
- * decoded application message (heartbeats dropped) to on_message, and it
+ * asks the owner to get ready (prepare: auth, tracker list). The owner
+ * answers at once or says N2M_PREPARE_PENDING and calls
+ * n2m_upstream_prepared later (the REST calls run on a worker thread, so
+ * the loop never waits for them); meanwhile the state is connecting. It
+ * hands each decoded application message (heartbeats dropped) to on_message, and it
  * reports its state changes. The owner tells it when a message means the
  * session is dead (n2m_upstream_fail with N2M_UP_FAIL_LOGGED_OUT or
  * N2M_UP_FAIL_AUTH).
@@ -50,10 +53,12 @@ enum n2m_upstream_prepare {
 	N2M_PREPARE_OK = 0,
 	N2M_PREPARE_RETRY,         /* transient (REST unreachable): normal back-off */
 	N2M_PREPARE_AUTH_FAILED,   /* credentials refused: long back-off */
+	N2M_PREPARE_PENDING,       /* under way: the owner calls n2m_upstream_prepared */
 };
 
 struct n2m_upstream_callbacks {
-	/* Before each attempt: make sure a valid hash exists. */
+	/* Before each attempt: make sure a valid hash exists. May answer
+	 * N2M_PREPARE_PENDING and report through n2m_upstream_prepared. */
 	enum n2m_upstream_prepare (*prepare)(void *ctx, char *err, size_t errlen);
 	/* The handshake arrived: the channel is open, send subscriptions. */
 	void (*on_open)(void *ctx);
@@ -105,6 +110,9 @@ struct n2m_upstream {
 	enum n2m_upstream_failure pending_failure;
 	int failure_pending;        /* a failure was recorded for the closing socket */
 	int shutting_down;
+	int preparing;              /* prepare answered PENDING: waiting for its result */
+	enum n2m_upstream_prepare prepared; /* the result, applied from sul_prepared */
+	char prepare_error[256];
 	int close_requested;        /* close with 1000 once the queue is empty */
 
 	struct atmo_handshake handshake;
@@ -121,6 +129,7 @@ struct n2m_upstream {
 	struct n2m_backoff auth_backoff;
 
 	lws_sorted_usec_list_t sul_attempt;
+	lws_sorted_usec_list_t sul_prepared;
 	lws_sorted_usec_list_t sul_handshake;
 	lws_sorted_usec_list_t sul_heartbeat;
 	lws_sorted_usec_list_t sul_liveness;
@@ -142,6 +151,13 @@ void n2m_upstream_start(struct n2m_upstream *up);
  * lws expects (0, or -1 to close). Unrelated reasons go to the lws dummy. */
 int n2m_upstream_lws_event(struct n2m_upstream *up, struct lws *wsi,
 			   enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
+/* The result of a prepare that answered N2M_PREPARE_PENDING (not PENDING
+ * again); error is the reason for a failure. Ignored when no prepare is
+ * waiting (after a shutdown, or a fail() that gave the attempt up). The
+ * attempt goes on from a timer, not from inside the caller. */
+void n2m_upstream_prepared(struct n2m_upstream *up, enum n2m_upstream_prepare result,
+			   const char *error);
 
 /* Queues one text message for the server (only while connected). 0 or -1. */
 int n2m_upstream_send(struct n2m_upstream *up, const char *text, size_t len);

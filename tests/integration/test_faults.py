@@ -130,9 +130,9 @@ def test_unknown_source_refreshes_the_tracker_list(stack_up):
 
 def test_slow_rest_server_delays_but_loses_nothing(stack_up):
     # Navixy's REST API answering slowly (2 s a call): the tracker/list
-    # refresh for a new tracker runs on the event loop (README "Known
-    # limitations"), so other trackers' changes made meanwhile wait, and
-    # must all arrive once it is done, with the newcomer's topics.
+    # refresh for a new tracker runs on the REST worker while the other
+    # trackers' changes go on; the newcomer's update is held for the list
+    # and published once it is in. test_rest_async.py stalls it for longer.
     stack, sub, ids = stack_up()
     assert stack.sim.admin("rest_delay?ms=2000")["ok"]
     new_id = stack.sim.admin("add?label=Slowpoke")["id"]
