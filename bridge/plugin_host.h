@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "navixy2mqtt/plugin.h"
+#include "plugin_trees.h"
 #include "plugin_view.h"
 #include "tracker_table.h"
 
@@ -89,6 +90,7 @@ struct n2m_plugin_host {
 	const char *const *dirs;         /* search directories, NULL-terminated; may be NULL */
 	int connected_before;
 	uint32_t wanted;                 /* events some plugin registered for (1u << event) */
+	struct n2m_plugin_trees trees;   /* where plugins publish/subscribe (plugin_trees.h) */
 	struct n2m_plugin_host_counters counters;
 };
 
