@@ -33,6 +33,13 @@ void ctl_reply_free(struct ctl_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* QoS 0: a QoS 1 answer makes Paho's synchronous publish wait for the
+ * broker's acknowledgement window (20 with Mosquitto), and under a flood
+ * of requests those acknowledgements queue behind the flood, stalling the
+ * loop and every tracker publication for seconds. Answers are not
+ * retained and a requester retries after a timeout anyway. */
+#define RESPONSE_QOS 0
+
 static void publish_to(struct bridge *b, const char *topic, const char *text, size_t len,
 		       const void *correlation, size_t correlation_len)
 {
@@ -40,10 +47,10 @@ static void publish_to(struct bridge *b, const char *topic, const char *text, si
 	enum n2m_mqtt_publish_result rc;
 
 	if (correlation)
-		rc = n2m_mqtt_publish_correlated(&b->mqtt, topic, text, len, 1, correlation,
-						 correlation_len);
+		rc = n2m_mqtt_publish_correlated(&b->mqtt, topic, text, len, RESPONSE_QOS,
+						 correlation, correlation_len);
 	else
-		rc = n2m_mqtt_publish(&b->mqtt, topic, text, len, 1, 0);
+		rc = n2m_mqtt_publish(&b->mqtt, topic, text, len, RESPONSE_QOS, 0);
 	if (rc == N2M_MQTT_OK)
 		c->counters.responses++;
 	else

@@ -5,7 +5,10 @@
  *     control.request_burst tokens, shared by every requester: MQTT does
  *     not say who sent a message); over it, the request is answered
  *     "rate_limited" without reading its payload, counted, and logged at
- *     most once per RATE_LOG_MS;
+ *     most once per RATE_LOG_MS. The answers have the same budget: a
+ *     flood of 10,000 requests a second must not become 10,000 QoS 1
+ *     answers a second on the broker that also carries the tracker
+ *     topics, so refusals beyond it are counted but not answered;
  *   - its MQTT 5 response topic must lie in the allowed space
  *     (response_topic.h): never the bridge's own tree or a plugin's.
  * The flood's cost on the loop is bounded by mqtt_client.c's per-turn
@@ -28,6 +31,8 @@ int ctl_guard_init(struct bridge *b, char *err, size_t errlen)
 	char why[200];
 
 	n2m_bucket_init(&c->bucket, (uint64_t)b->cfg.control.max_requests_per_s,
+			(uint64_t)b->cfg.control.request_burst, ctl_now_ms());
+	n2m_bucket_init(&c->answers, (uint64_t)b->cfg.control.max_requests_per_s,
 			(uint64_t)b->cfg.control.request_burst, ctl_now_ms());
 	if (n2m_response_allow_parse(b->cfg.control.response_topic_allow, &c->allow, &c->n_allow,
 				     why, sizeof why) != 0) {
@@ -83,8 +88,9 @@ static void log_rate_limited(struct bridge *b, int64_t now_ms)
 
 	if (n)
 		n2m_log(&b->log, N2M_LOG_WARN, "control.rate_limited",
-			"refused=%" PRIu64 " total=%" PRIu64 " max_requests_per_s=%d "
-			"request_burst=%d", n, c->counters.rate_limited,
+			"refused=%" PRIu64 " total=%" PRIu64 " unanswered=%" PRIu64
+			" max_requests_per_s=%d request_burst=%d", n, c->counters.rate_limited,
+			c->counters.rate_limited_unanswered,
 			b->cfg.control.max_requests_per_s, b->cfg.control.request_burst);
 }
 
@@ -98,8 +104,11 @@ int ctl_guard_rate(struct bridge *b, const char *command, const struct n2m_mqtt_
 	if (n2m_bucket_take(&c->bucket, now))
 		return 0;
 	c->counters.rate_limited++;
+	int answer = n2m_bucket_take(&c->answers, now);
+	if (!answer)
+		c->counters.rate_limited_unanswered++;
 	log_rate_limited(b, now);
-	if (ctl_reply_for(b, command, msg, &reply) != 0)
+	if (!answer || ctl_reply_for(b, command, msg, &reply) != 0)
 		return 1;
 	/* A refused response topic is dropped quietly here: one log line
 	 * per interval is enough for a flood. */

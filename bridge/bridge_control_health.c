@@ -26,6 +26,7 @@ static struct json_object *control_counters(const struct n2m_control *ctl)
 		{ "upstream_errors", k->upstream_errors },
 		{ "state_file_errors", k->state_file_errors },
 		{ "rate_limited", k->rate_limited },
+		{ "rate_limited_unanswered", k->rate_limited_unanswered },
 		{ "response_topics_refused", k->response_topics_refused },
 		{ "bad_topics", k->bad_topics },
 		{ "waiting", ctl->n_pending },

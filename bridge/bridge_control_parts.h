@@ -30,6 +30,7 @@ struct n2m_control_counters {
 	uint64_t upstream_errors;   /* Navixy refused a request */
 	uint64_t state_file_errors; /* saves that failed */
 	uint64_t rate_limited;      /* refused over control.max_requests_per_s */
+	uint64_t rate_limited_unanswered; /* of those, beyond the answer budget: no answer */
 	uint64_t response_topics_refused; /* MQTT 5 response topics outside the allowed space */
 	uint64_t bad_topics;        /* requests on a malformed request topic */
 };
@@ -65,6 +66,7 @@ struct n2m_control {
 	struct n2m_control_counters counters;
 	/* The trust boundary (bridge_control_guard.c). */
 	struct n2m_token_bucket bucket;  /* control.max_requests_per_s, request_burst */
+	struct n2m_token_bucket answers; /* rate_limited answers: the same rate and burst */
 	struct n2m_log_gate rate_gate;   /* control.rate_limited lines */
 	char **allow;                    /* control.response_topic_allow prefixes */
 	size_t n_allow;
@@ -94,8 +96,10 @@ void ctl_pending_answer_all(struct n2m_control *c);
 /* bridge_control_guard.c: what untrusted requesters may not do. */
 int ctl_guard_init(struct bridge *b, char *err, size_t errlen);
 void ctl_guard_free(struct n2m_control *c);
-/* Over the rate: answers rate_limited (payload unread), counts, logs at
- * most once per interval and returns 1; else 0. */
+/* Over the rate: answers rate_limited (payload unread; at most as many
+ * answers a second as requests are accepted, so a flood is not mirrored
+ * onto the broker), counts, logs at most once per interval and returns 1;
+ * else 0. */
 int ctl_guard_rate(struct bridge *b, const char *command, const struct n2m_mqtt_message *msg);
 /* 0 if r->response_topic is absent or allowed (response_topic.h); -1 with
  * the reason in why, after dropping it from r, logging and counting. */

@@ -569,6 +569,11 @@ static void dispatch_one(struct n2m_mqtt *m, struct n2m_mqtt_event *ev)
 	}
 }
 
+static void dispatch_more(lws_sorted_usec_list_t *sul)
+{
+	n2m_mqtt_dispatch(lws_container_of(sul, struct n2m_mqtt, sul_more));
+}
+
 void n2m_mqtt_dispatch(struct n2m_mqtt *m)
 {
 	int64_t start = mono_us(), now = start;
@@ -585,9 +590,12 @@ void n2m_mqtt_dispatch(struct n2m_mqtt *m)
 			break;
 	}
 	log_drops(m, now);
-	/* The rest after the loop's other work: upstream frames and timers. */
+	/* The rest after the loop's other work (upstream frames, timers). A
+	 * timer, not lws_cancel_service: the loop drains the wake-up pipe
+	 * after this callback, which would swallow a wake-up sent from here,
+	 * and a full queue sends none (drops do not wake). */
 	if (more)
-		lws_cancel_service(m->lws);
+		lws_sul_schedule(m->lws, 0, &m->sul_more, dispatch_more, 1);
 }
 
 int n2m_mqtt_is_online(const struct n2m_mqtt *m)
@@ -695,6 +703,8 @@ void n2m_mqtt_stop(struct n2m_mqtt *m, int timeout_ms)
 void n2m_mqtt_free(struct n2m_mqtt *m)
 {
 	stop_connector(m);
+	if (m->lws)
+		lws_sul_cancel(&m->sul_more);
 	if (m->client)
 		MQTTClient_destroy(&m->client);
 	struct n2m_mqtt_event *ev = take_all(m);

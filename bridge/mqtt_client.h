@@ -22,6 +22,7 @@
 #ifndef N2M_MQTT_CLIENT_H
 #define N2M_MQTT_CLIENT_H
 
+#include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -30,8 +31,6 @@
 #include "config.h"
 #include "log.h"
 #include "rate_limit.h"
-
-struct lws_context;
 
 /* Inbound messages waiting for the loop, bounded in count and in bytes
  * (topic + payload + MQTT 5 properties); more are dropped, counted and
@@ -129,6 +128,7 @@ struct n2m_mqtt {
 	/* Loop thread only. */
 	int online;                    /* the loop has seen CONNECTED, not yet LOST */
 	const char *presence;          /* static text published on connect; NULL = "online" */
+	lws_sorted_usec_list_t sul_more; /* the rest of a dispatch over budget */
 	struct n2m_log_gate drop_gate; /* mqtt.inbound_dropped lines */
 	uint64_t drops_logged;         /* messages_dropped at the last line */
 	struct n2m_mqtt_counters counters;
@@ -149,14 +149,18 @@ int n2m_mqtt_start(struct n2m_mqtt *m);
 
 /* Loop thread: runs the queued events' callbacks, at most
  * N2M_MQTT_DISPATCH_MAX messages or N2M_MQTT_DISPATCH_MAX_US per call;
- * when more wait, wakes the loop again (lws_cancel_service). */
+ * when more wait, a zero-delay loop timer calls it again after the loop
+ * has serviced its sockets. */
 void n2m_mqtt_dispatch(struct n2m_mqtt *m);
 
 /* Loop thread: true between on_connected and on_disconnected. */
 int n2m_mqtt_is_online(const struct n2m_mqtt *m);
 
 /* Loop thread. Publishes now (QoS 0 is written to the socket before this
- * returns). Returns N2M_MQTT_OK, N2M_MQTT_OFFLINE or N2M_MQTT_FAILED. */
+ * returns). Returns N2M_MQTT_OK, N2M_MQTT_OFFLINE or N2M_MQTT_FAILED.
+ * QoS 1/2 can block: Paho's synchronous publish sleeps 100 ms at a time
+ * while the broker's window (its Receive Maximum, 20 for Mosquitto) is
+ * full, and acknowledgements queue behind whatever the broker sends us. */
 enum n2m_mqtt_publish_result n2m_mqtt_publish(struct n2m_mqtt *m, const char *topic,
 					      const void *payload, size_t len, int qos,
 					      int retain);
