@@ -142,7 +142,8 @@ def test_flood_delays_no_publication_and_is_rate_limited(make_stack):
         assert after["drops"]["control_rate_limited"] == c["rate_limited"]
         accepted = seen - (c["rate_limited"] - before["control"]["rate_limited"])
         assert accepted <= 200 + 100 * (time.monotonic() - started + 1), (accepted, c)
-        assert c["response_topics_refused"] > 0 and c["bad_topics"] > 0, c
+        # The fourth client's response topic is refused before its topic is looked at.
+        assert c["response_topics_refused"] > 0, c
     finally:
         ctl.close()
     # Logged once per interval (10 s), not once per refusal.
@@ -180,8 +181,10 @@ def test_rate_limited_answer(make_stack):
         data = health(ctl)
         c = data["control"]
         assert c["rate_limited"] >= 8 - len(ok)
-        assert c["rate_limited_unanswered"] == c["rate_limited"] - len(limited) - (
-            c["rate_limited"] - (8 - len(ok)))  # health requests that were refused too
+        # Every refusal was either answered (list, or a health retry) or counted unanswered.
+        answered = len(limited) + len(ctl.responses("health", lambda x: x["status"] == "error"))
+        assert c["rate_limited_unanswered"] == c["rate_limited"] - answered
+        assert c["rate_limited_unanswered"] >= 8 - len(ok) - len(limited)
         assert data["drops"]["control_rate_limited"] == c["rate_limited"]
         assert c["bad_requests"] == 0  # refusals are not bad requests
         log = stack.bridge.log()
