@@ -33,6 +33,13 @@ void ctl_reply_free(struct ctl_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* QoS 0: a QoS 1 answer makes Paho's synchronous publish wait for the
+ * broker's acknowledgement window (20 with Mosquitto), and under a flood
+ * of requests those acknowledgements queue behind the flood, stalling the
+ * loop and every tracker publication for seconds. Answers are not
+ * retained and a requester retries after a timeout anyway. */
+#define RESPONSE_QOS 0
+
 static void publish_to(struct bridge *b, const char *topic, const char *text, size_t len,
 		       const void *correlation, size_t correlation_len)
 {
@@ -40,10 +47,10 @@ static void publish_to(struct bridge *b, const char *topic, const char *text, si
 	enum n2m_mqtt_publish_result rc;
 
 	if (correlation)
-		rc = n2m_mqtt_publish_correlated(&b->mqtt, topic, text, len, 1, correlation,
-						 correlation_len);
+		rc = n2m_mqtt_publish_correlated(&b->mqtt, topic, text, len, RESPONSE_QOS,
+						 correlation, correlation_len);
 	else
-		rc = n2m_mqtt_publish(&b->mqtt, topic, text, len, 1, 0);
+		rc = n2m_mqtt_publish(&b->mqtt, topic, text, len, RESPONSE_QOS, 0);
 	if (rc == N2M_MQTT_OK)
 		c->counters.responses++;
 	else
@@ -56,17 +63,11 @@ static void publish_to(struct bridge *b, const char *topic, const char *text, si
  * in all if the two are the same topic). */
 static void publish_reply(struct bridge *b, struct ctl_reply *r, const char *text, size_t len)
 {
-	char why[160];
+	/* r->response_topic passed ctl_guard_response_topic (or was dropped). */
 	const char *rt = r->response_topic;
 
 	if (r->silent)
 		return;
-	if (rt && n2m_topic_validate_publish(rt, strlen(rt), why, sizeof why) != 0) {
-		char q[200];
-		n2m_log(&b->log, N2M_LOG_WARN, "control.bad_response_topic", "topic=%s reason=%s",
-			n2m_log_quote(q, sizeof q, rt), why);
-		rt = NULL;
-	}
 	if (rt && strcmp(rt, r->topic) == 0) {
 		publish_to(b, rt, text, len, r->correlation, r->correlation_len);
 		return;
@@ -87,20 +88,24 @@ void ctl_answer_ok(struct bridge *b, struct ctl_reply *r, struct json_object *da
 	ctl_reply_free(r);
 }
 
-void ctl_answer_error(struct bridge *b, struct ctl_reply *r, const char *error)
+void ctl_publish_error(struct bridge *b, struct ctl_reply *r, const char *error)
 {
 	size_t len = 0;
 	char *text = n2m_ctl_response_error(error, r->transaction, &len);
 
-	b->control->counters.bad_requests++;
 	if (text)
 		publish_reply(b, r, text, len);
 	free(text);
 	ctl_reply_free(r);
 }
 
-/* The reply targets of msg; 0 or -1 on no memory. */
-static int reply_for(struct bridge *b, const char *command, const struct n2m_mqtt_message *msg,
+void ctl_answer_error(struct bridge *b, struct ctl_reply *r, const char *error)
+{
+	b->control->counters.bad_requests++;
+	ctl_publish_error(b, r, error);
+}
+
+int ctl_reply_for(struct bridge *b, const char *command, const struct n2m_mqtt_message *msg,
 		     struct ctl_reply *r)
 {
 	memset(r, 0, sizeof *r);
@@ -262,38 +267,76 @@ static void dispatch(struct bridge *b, struct ctl_reply *r, const struct n2m_ctl
 	}
 }
 
-int bridge_control_message(struct bridge *b, const struct n2m_mqtt_message *msg)
+/* A request on <base>/bridge/request with no command, or with levels
+ * after it: answered on <base>/bridge/response/error. */
+static void bad_topic(struct bridge *b, struct ctl_reply *r, const char *topic)
 {
-	struct n2m_control *c = b->control;
-	const char *command = c ? n2m_ctl_topic_command(msg->topic, b->cfg.mqtt.base_topic) : NULL;
+	const char *base = b->cfg.mqtt.base_topic;
+	const char *rest = topic + strlen(base) + strlen("/bridge/request");
+	char err[300];
+
+	b->control->counters.bad_topics++;
+	snprintf(err, sizeof err, "topic: %s (expected %s/bridge/request/<command>, one level)",
+		 rest[0] && rest[1] ? "extra levels after the command" : "no command", base);
+	ctl_answer_error(b, r, err);
+	log_bad_request(b, "error", err);
+}
+
+/* Parses the payload, then answers or runs it. The response topic is
+ * checked after parsing so a refusal still echoes the transaction. */
+static void handle(struct bridge *b, struct ctl_reply *reply, const char *command,
+		   const struct n2m_mqtt_message *msg)
+{
 	struct n2m_ctl_limits limits = {
 		.max_request_bytes = (size_t)b->cfg.control.max_request_bytes,
 		.max_ids = (size_t)b->cfg.control.max_ids,
 	};
 	struct n2m_ctl_request req;
-	struct ctl_reply reply;
 	char err[512];
+	int parsed = n2m_ctl_request_parse(command, msg->payload, msg->len, &limits, &req, err,
+					   sizeof err) == 0;
 
-	if (!command || !b->cfg.control.enabled)
-		return 0;
-	c->counters.requests++;
-	if (reply_for(b, command, msg, &reply) != 0) {
-		n2m_log(&b->log, N2M_LOG_ERROR, "control.out_of_memory", "command=%.40s", command);
-		return 1;
-	}
-	if (n2m_ctl_request_parse(command, msg->payload, msg->len, &limits, &req, err,
-				  sizeof err) != 0) {
-		/* The reply keeps its own reference: the request is freed now. */
-		reply.transaction = json_object_get(req.transaction);
-		ctl_answer_error(b, &reply, err);
+	/* The reply keeps its own reference: the request is freed below. */
+	reply->transaction = json_object_get(req.transaction);
+	if (ctl_guard_response_topic(b, reply, err, sizeof err) != 0 || !parsed) {
+		ctl_answer_error(b, reply, err);
 		log_bad_request(b, command, err);
 	} else {
-		reply.transaction = json_object_get(req.transaction);
 		n2m_log(&b->log, N2M_LOG_DEBUG, "control.request", "command=%s bytes=%zu", command,
 			msg->len);
-		dispatch(b, &reply, &req);
+		dispatch(b, reply, &req);
 	}
 	n2m_ctl_request_free(&req);
+}
+
+int bridge_control_message(struct bridge *b, const struct n2m_mqtt_message *msg)
+{
+	struct n2m_control *c = b->control;
+	const char *base = b->cfg.mqtt.base_topic;
+	struct ctl_reply reply;
+	char why[300];
+
+	if (!c || !b->cfg.control.enabled || !n2m_ctl_topic_in_request_tree(msg->topic, base))
+		return 0;
+	c->counters.requests++;
+	const char *command = n2m_ctl_topic_command(msg->topic, base);
+	int malformed = !command || !*command;
+	const char *answer_on = malformed ? "error" : command;
+
+	if (ctl_guard_rate(b, answer_on, msg))
+		return 1;
+	if (ctl_reply_for(b, answer_on, msg, &reply) != 0) {
+		n2m_log(&b->log, N2M_LOG_ERROR, "control.out_of_memory", "command=%.40s", answer_on);
+		return 1;
+	}
+	if (!malformed) {
+		handle(b, &reply, command, msg);
+	} else if (ctl_guard_response_topic(b, &reply, why, sizeof why) != 0) {
+		ctl_answer_error(b, &reply, why);
+		log_bad_request(b, "error", why);
+	} else {
+		bad_topic(b, &reply, msg->topic);
+	}
 	return 1;
 }
 
@@ -335,12 +378,14 @@ int bridge_control_init(struct bridge *b, char *err, size_t errlen)
 		return -1;
 	}
 	b->control->b = b;
+	if (ctl_guard_init(b, err, errlen) != 0)
+		return -1;
 	restore_state(b);
 	if (!b->cfg.control.enabled) {
 		n2m_log(&b->log, N2M_LOG_INFO, "control.disabled", "reason=control.enabled_false");
 		return 0;
 	}
-	char *filter = n2m_topic_bridge_dup(b->cfg.mqtt.base_topic, "request/+");
+	char *filter = n2m_topic_bridge_dup(b->cfg.mqtt.base_topic, "request/#");
 	int rc = filter ? n2m_mqtt_add_subscription(&b->mqtt, filter, 1) : -1;
 	free(filter);
 	if (rc != 0) {
@@ -382,6 +427,7 @@ void bridge_control_free(struct bridge *b)
 	if (b->lws)
 		lws_sul_cancel(&c->sul_timeout);
 	ctl_pending_free_all(c);
+	ctl_guard_free(c);
 	free(c);
 	b->control = NULL;
 }

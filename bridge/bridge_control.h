@@ -20,6 +20,7 @@
 #define N2M_BRIDGE_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct bridge;
 struct n2m_mqtt_message;
@@ -52,5 +53,8 @@ int bridge_control_message(struct bridge *b, const struct n2m_mqtt_message *msg)
  * waiting for it. */
 void bridge_control_upstream_response(struct bridge *b, const struct nvx_response *r);
 void bridge_control_upstream_error(struct bridge *b, const struct nvx_error *e);
+
+/* Requests refused over control.max_requests_per_s (for bridge/health). */
+uint64_t bridge_control_rate_limited(const struct bridge *b);
 
 #endif

@@ -25,6 +25,10 @@ static struct json_object *control_counters(const struct n2m_control *ctl)
 		{ "upstream_timeouts", k->upstream_timeouts },
 		{ "upstream_errors", k->upstream_errors },
 		{ "state_file_errors", k->state_file_errors },
+		{ "rate_limited", k->rate_limited },
+		{ "rate_limited_unanswered", k->rate_limited_unanswered },
+		{ "response_topics_refused", k->response_topics_refused },
+		{ "bad_topics", k->bad_topics },
 		{ "waiting", ctl->n_pending },
 	};
 	struct json_object *o = json_object_new_object();
@@ -48,4 +52,9 @@ struct json_object *ctl_health_json(struct bridge *b)
 	if (o)
 		json_object_object_add(o, "control", control_counters(b->control));
 	return o;
+}
+
+uint64_t bridge_control_rate_limited(const struct bridge *b)
+{
+	return b->control ? b->control->counters.rate_limited : 0;
 }

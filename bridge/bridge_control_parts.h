@@ -15,6 +15,7 @@
 #include "bridge_control.h"
 #include "bridge_parts.h"
 #include "control_request.h"
+#include "rate_limit.h"
 
 /* Requests waiting for Navixy at once; more are answered "pending" at
  * once, so a flood of requests cannot grow memory without bound. */
@@ -28,6 +29,10 @@ struct n2m_control_counters {
 	uint64_t upstream_timeouts; /* answered "pending" after waiting for Navixy */
 	uint64_t upstream_errors;   /* Navixy refused a request */
 	uint64_t state_file_errors; /* saves that failed */
+	uint64_t rate_limited;      /* refused over control.max_requests_per_s */
+	uint64_t rate_limited_unanswered; /* of those, beyond the answer budget: no answer */
+	uint64_t response_topics_refused; /* MQTT 5 response topics outside the allowed space */
+	uint64_t bad_topics;        /* requests on a malformed request topic */
 };
 
 /* Where one request's response goes. */
@@ -59,6 +64,12 @@ struct n2m_control {
 	size_t n_pending;
 	lws_sorted_usec_list_t sul_timeout;
 	struct n2m_control_counters counters;
+	/* The trust boundary (bridge_control_guard.c). */
+	struct n2m_token_bucket bucket;  /* control.max_requests_per_s, request_burst */
+	struct n2m_token_bucket answers; /* rate_limited answers: the same rate and burst */
+	struct n2m_log_gate rate_gate;   /* control.rate_limited lines */
+	char **allow;                    /* control.response_topic_allow prefixes */
+	size_t n_allow;
 };
 
 /* bridge_control.c */
@@ -66,6 +77,12 @@ void ctl_reply_free(struct ctl_reply *r);
 /* Publishes the response to every target of r; takes ownership of data. */
 void ctl_answer_ok(struct bridge *b, struct ctl_reply *r, struct json_object *data);
 void ctl_answer_error(struct bridge *b, struct ctl_reply *r, const char *error);
+/* The same without counting a bad request (rate_limited has its own counter). */
+void ctl_publish_error(struct bridge *b, struct ctl_reply *r, const char *error);
+/* The reply targets of a request on `command` ("error" for a malformed
+ * topic); 0 or -1 on no memory. */
+int ctl_reply_for(struct bridge *b, const char *command, const struct n2m_mqtt_message *msg,
+		  struct ctl_reply *r);
 int64_t ctl_now_ms(void);
 
 /* bridge_control_subs.c: handles a parsed subscribe/unsubscribe, answering
@@ -75,6 +92,18 @@ void ctl_subscription_request(struct bridge *b, struct ctl_reply *reply,
 void ctl_pending_free_all(struct n2m_control *c);
 /* Answers every waiting request "pending" (shutdown). */
 void ctl_pending_answer_all(struct n2m_control *c);
+
+/* bridge_control_guard.c: what untrusted requesters may not do. */
+int ctl_guard_init(struct bridge *b, char *err, size_t errlen);
+void ctl_guard_free(struct n2m_control *c);
+/* Over the rate: answers rate_limited (payload unread; at most as many
+ * answers a second as requests are accepted, so a flood is not mirrored
+ * onto the broker), counts, logs at most once per interval and returns 1;
+ * else 0. */
+int ctl_guard_rate(struct bridge *b, const char *command, const struct n2m_mqtt_message *msg);
+/* 0 if r->response_topic is absent or allowed (response_topic.h); -1 with
+ * the reason in why, after dropping it from r, logging and counting. */
+int ctl_guard_response_topic(struct bridge *b, struct ctl_reply *r, char *why, size_t whylen);
 
 /* bridge_control_health.c: the bridge/health report plus the control counters. */
 struct json_object *ctl_health_json(struct bridge *b);

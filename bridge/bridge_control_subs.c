@@ -246,8 +246,8 @@ static void refused(struct bridge *b, struct ctl_pending *p, const char *what, i
 	b->control->counters.upstream_errors++;
 	snprintf(err, sizeof err, "upstream: Navixy refused the %s: code %d (%s)", what, code,
 		 description ? description : "");
-	n2m_log(&b->log, N2M_LOG_WARN, "control.upstream_refused", "command=%s code=%d",
-		n2m_ctl_command_name(p->command), code);
+	n2m_log(&b->log, N2M_LOG_WARN, "control.upstream_refused", "command=%s type=%s code=%d",
+		n2m_ctl_command_name(p->command), what, code);
 	ctl_answer_error(b, &p->reply, err);
 	pending_free(p);
 }
@@ -307,7 +307,9 @@ void bridge_control_upstream_error(struct bridge *b, const struct nvx_error *e)
 		if (p->command != command)
 			continue;
 		unlink_pending(c, p, prev);
-		refused(b, p, n2m_ctl_command_name(command), e->code, e->description);
+		/* Named by event type like a refusal inside a response ("refused
+		 * the state"), not by command. */
+		refused(b, p, n2m_sub_type_name(p->sub.type), e->code, e->description);
 		break;
 	}
 	lws_sul_cancel(&c->sul_timeout);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bridge.h"
+#include "bridge_control.h"
 #include "topic.h"
 
 #define TICK_MAX_US ((lws_usec_t)1000 * 1000)
@@ -81,6 +82,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_DROP_PUBLISH_FAILED] = c->publish_failures;
 	v[N2M_HM_DROP_MQTT_INBOUND] = atomic_load(&b->mqtt.counters.messages_dropped);
 	v[N2M_HM_DROP_OUTAGE_QUEUE] = b->events.dropped;
+	v[N2M_HM_DROP_CONTROL_RATE_LIMITED] = bridge_control_rate_limited(b);
 }
 
 static void collect_connections(struct bridge *b, uint64_t *v)

@@ -101,6 +101,10 @@ struct n2m_control_config {
 	char *state_file;         /* desired subscriptions, default "" = not persisted */
 	int max_request_bytes;    /* default 65536 */
 	int max_ids;              /* tracker ids per request, default 10000 */
+	int max_requests_per_s;   /* requests a second on average, default 100; more: rate_limited */
+	int request_burst;        /* requests at once above the rate, default 200 */
+	char *response_topic_allow; /* comma-separated MQTT 5 response topic prefixes;
+				     * "" (default) = anywhere outside <base>/ and plugin trees */
 };
 
 struct n2m_health_config {

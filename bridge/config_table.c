@@ -5,6 +5,7 @@
  * config/navixy2mqtt.conf.
  */
 #include "config_internal.h"
+#include "response_topic.h"
 #include "shard.h"
 
 #include <limits.h>
@@ -108,6 +109,18 @@ static int check_base_topic(const char *value, char *why, size_t whylen)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* "" or comma-separated topic prefixes (response_topic.h). */
+static int check_response_allow(const char *value, char *why, size_t whylen)
+{
+	char **list = NULL;
+	size_t n = 0;
+
+	if (n2m_response_allow_parse(value, &list, &n, why, whylen) != 0)
+		return -1;
+	n2m_response_allow_free(list, n);
 	return 0;
 }
 
@@ -228,6 +241,10 @@ static const struct n2m_setting settings[] = {
 	STR("control.state_file", control.state_file, "", 0, NULL),
 	INT("control.max_request_bytes", control.max_request_bytes, 65536, 256, 16777216),
 	INT("control.max_ids", control.max_ids, 10000, 1, 1000000),
+	INT("control.max_requests_per_s", control.max_requests_per_s, 100, 1, 1000000),
+	INT("control.request_burst", control.request_burst, 200, 1, 1000000),
+	STR("control.response_topic_allow", control.response_topic_allow, "", 0,
+	    check_response_allow),
 
 	INT("health.interval_s", health.interval_s, 60, 0, 86400),
 	STR("health.http_listen", health.http_listen, "", 0, check_listen),

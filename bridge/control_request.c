@@ -59,6 +59,20 @@ const char *n2m_ctl_topic_command(const char *topic, const char *base)
 	return strchr(topic, '/') ? NULL : topic;
 }
 
+int n2m_ctl_topic_in_request_tree(const char *topic, const char *base)
+{
+	static const char middle[] = "/bridge/request";
+	size_t base_len = strlen(base);
+
+	if (!topic || strncmp(topic, base, base_len) != 0)
+		return 0;
+	topic += base_len;
+	if (strncmp(topic, middle, sizeof middle - 1) != 0)
+		return 0;
+	topic += sizeof middle - 1;
+	return *topic == '\0' || *topic == '/';
+}
+
 void n2m_ctl_request_init(struct n2m_ctl_request *req)
 {
 	memset(req, 0, sizeof *req);

@@ -73,6 +73,11 @@ int n2m_ctl_command_parse(const char *name, enum n2m_ctl_command *out);
  * pointing into topic, or NULL if topic is not one. */
 const char *n2m_ctl_topic_command(const char *topic, const char *base);
 
+/* True if topic is <base>/bridge/request or lies below it: what the
+ * control plane subscribes to (<base>/bridge/request/#), so a request on
+ * a malformed topic (extra levels, no command) is answered, not ignored. */
+int n2m_ctl_topic_in_request_tree(const char *topic, const char *base);
+
 void n2m_ctl_request_init(struct n2m_ctl_request *req);
 void n2m_ctl_request_free(struct n2m_ctl_request *req);
 

@@ -73,6 +73,8 @@ static const struct n2m_health_metric_info metrics[N2M_HM_COUNT] = {
 	  "kind=\"mqtt_inbound\"", NULL, 0 },
 	{ N2M_HM_DROP_OUTAGE_QUEUE, "drops", "outage_queue", C, "drops_total",
 	  "kind=\"outage_queue\"", NULL, 0 },
+	{ N2M_HM_DROP_CONTROL_RATE_LIMITED, "drops", "control_rate_limited", C, "drops_total",
+	  "kind=\"control_rate_limited\"", NULL, 0 },
 
 	{ N2M_HM_UPSTREAM_CONNECTS, "upstream", "connects", C, "connects_total", "side=\"upstream\"",
 	  "Successful connections, per side (upstream: completed handshakes)", 0 },

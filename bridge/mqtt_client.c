@@ -26,6 +26,7 @@ struct n2m_mqtt_event {
 	char *response_topic;
 	void *correlation;
 	size_t correlation_len;
+	size_t bytes;           /* what it counts against N2M_MQTT_INBOUND_MAX_BYTES */
 };
 
 /* ---------- small helpers ---------- */
@@ -85,12 +86,21 @@ static char *paho_uri(const char *url, int *use_tls)
 
 /* ---------- the queue into the loop ---------- */
 
-/* Appends ev and wakes the loop. Messages beyond the bound are dropped
+/* Under m->lock: true if a message of `bytes` must be dropped. */
+static int queue_full(const struct n2m_mqtt *m, size_t bytes)
+{
+	if (m->queue_len == 0)
+		return 0;
+	return m->queue_len >= N2M_MQTT_INBOUND_MAX ||
+	       bytes > N2M_MQTT_INBOUND_MAX_BYTES - m->queue_bytes;
+}
+
+/* Appends ev and wakes the loop. Messages beyond the bounds are dropped
  * (and counted); connection events always go in. */
 static void enqueue(struct n2m_mqtt *m, struct n2m_mqtt_event *ev)
 {
 	pthread_mutex_lock(&m->lock);
-	if (ev->kind == EV_MESSAGE && m->queue_len >= N2M_MQTT_INBOUND_MAX) {
+	if (ev->kind == EV_MESSAGE && queue_full(m, ev->bytes)) {
 		pthread_mutex_unlock(&m->lock);
 		atomic_fetch_add(&m->counters.messages_dropped, 1);
 		free_event(ev);
@@ -102,8 +112,29 @@ static void enqueue(struct n2m_mqtt *m, struct n2m_mqtt_event *ev)
 		m->queue_head = ev;
 	m->queue_tail = ev;
 	m->queue_len++;
+	m->queue_bytes += ev->bytes;
 	pthread_mutex_unlock(&m->lock);
 	lws_cancel_service(m->lws);
+}
+
+/* The oldest event, or NULL; *more says whether others wait behind it. */
+static struct n2m_mqtt_event *take_one(struct n2m_mqtt *m, int *more)
+{
+	struct n2m_mqtt_event *ev;
+
+	pthread_mutex_lock(&m->lock);
+	ev = m->queue_head;
+	if (ev) {
+		m->queue_head = ev->next;
+		if (!m->queue_head)
+			m->queue_tail = NULL;
+		m->queue_len--;
+		m->queue_bytes -= ev->bytes;
+		ev->next = NULL;
+	}
+	*more = m->queue_head != NULL;
+	pthread_mutex_unlock(&m->lock);
+	return ev;
 }
 
 static struct n2m_mqtt_event *take_all(struct n2m_mqtt *m)
@@ -114,6 +145,7 @@ static struct n2m_mqtt_event *take_all(struct n2m_mqtt *m)
 	head = m->queue_head;
 	m->queue_head = m->queue_tail = NULL;
 	m->queue_len = 0;
+	m->queue_bytes = 0;
 	pthread_mutex_unlock(&m->lock);
 	return head;
 }
@@ -153,6 +185,9 @@ static int on_paho_message(void *context, char *topic, int topic_len, MQTTClient
 			((char *)ev->payload)[ev->len] = '\0';
 		}
 		copy_correlation(ev, &msg->properties);
+		ev->bytes = sizeof *ev + (size_t)(topic_len > 0 ? topic_len : 0) + ev->len +
+			    (ev->response_topic ? strlen(ev->response_topic) : 0) +
+			    ev->correlation_len;
 		if (!ev->topic || !ev->payload) {
 			free_event(ev);
 			atomic_fetch_add(&m->counters.messages_dropped, 1);
@@ -488,35 +523,79 @@ static void dispatch_lost(struct n2m_mqtt *m, const char *reason)
 		m->cb.on_disconnected(m->cb_ctx, reason);
 }
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Once per N2M_MQTT_DROP_LOG_MS at most, however many were dropped. */
+static void log_drops(struct n2m_mqtt *m, int64_t now_us)
+{
+	uint64_t total = atomic_load(&m->counters.messages_dropped);
+	uint64_t n = n2m_log_gate_total(&m->drop_gate, total, &m->drops_logged, now_us / 1000,
+					N2M_MQTT_DROP_LOG_MS);
+
+	if (n)
+		n2m_log(m->log, N2M_LOG_WARN, "mqtt.inbound_dropped",
+			"dropped=%llu total=%llu max_messages=%u max_bytes=%u",
+			(unsigned long long)n, (unsigned long long)total,
+			(unsigned)N2M_MQTT_INBOUND_MAX, (unsigned)N2M_MQTT_INBOUND_MAX_BYTES);
+}
+
+static void dispatch_one(struct n2m_mqtt *m, struct n2m_mqtt_event *ev)
+{
+	switch (ev->kind) {
+	case EV_CONNECTED:
+		dispatch_connected(m);
+		break;
+	case EV_LOST:
+		dispatch_lost(m, ev->topic ? ev->topic : "connection lost");
+		break;
+	case EV_MESSAGE: {
+		struct n2m_mqtt_message msg = {
+			.topic = ev->topic, .payload = ev->payload, .len = ev->len,
+			.response_topic = ev->response_topic,
+			.correlation = ev->correlation,
+			.correlation_len = ev->correlation_len,
+		};
+		m->counters.messages_in++;
+		if (m->cb.on_message)
+			m->cb.on_message(m->cb_ctx, &msg);
+		break;
+	}
+	}
+}
+
+static void dispatch_more(lws_sorted_usec_list_t *sul)
+{
+	n2m_mqtt_dispatch(lws_container_of(sul, struct n2m_mqtt, sul_more));
+}
+
 void n2m_mqtt_dispatch(struct n2m_mqtt *m)
 {
-	struct n2m_mqtt_event *ev = take_all(m);
+	int64_t start = mono_us(), now = start;
+	int more = 0;
 
-	while (ev) {
-		struct n2m_mqtt_event *next = ev->next;
-		switch (ev->kind) {
-		case EV_CONNECTED:
-			dispatch_connected(m);
+	for (int n = 0; n < N2M_MQTT_DISPATCH_MAX; n++) {
+		struct n2m_mqtt_event *ev = take_one(m, &more);
+		if (!ev)
 			break;
-		case EV_LOST:
-			dispatch_lost(m, ev->topic ? ev->topic : "connection lost");
-			break;
-		case EV_MESSAGE: {
-			struct n2m_mqtt_message msg = {
-				.topic = ev->topic, .payload = ev->payload, .len = ev->len,
-				.response_topic = ev->response_topic,
-				.correlation = ev->correlation,
-				.correlation_len = ev->correlation_len,
-			};
-			m->counters.messages_in++;
-			if (m->cb.on_message)
-				m->cb.on_message(m->cb_ctx, &msg);
-			break;
-		}
-		}
+		dispatch_one(m, ev);
 		free_event(ev);
-		ev = next;
+		now = mono_us();
+		if (now - start >= N2M_MQTT_DISPATCH_MAX_US)
+			break;
 	}
+	log_drops(m, now);
+	/* The rest after the loop's other work (upstream frames, timers). A
+	 * timer, not lws_cancel_service: the loop drains the wake-up pipe
+	 * after this callback, which would swallow a wake-up sent from here,
+	 * and a full queue sends none (drops do not wake). */
+	if (more)
+		lws_sul_schedule(m->lws, 0, &m->sul_more, dispatch_more, 1);
 }
 
 int n2m_mqtt_is_online(const struct n2m_mqtt *m)
@@ -624,6 +703,8 @@ void n2m_mqtt_stop(struct n2m_mqtt *m, int timeout_ms)
 void n2m_mqtt_free(struct n2m_mqtt *m)
 {
 	stop_connector(m);
+	if (m->lws)
+		lws_sul_cancel(&m->sul_more);
 	if (m->client)
 		MQTTClient_destroy(&m->client);
 	struct n2m_mqtt_event *ev = take_all(m);

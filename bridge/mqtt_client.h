@@ -22,6 +22,7 @@
 #ifndef N2M_MQTT_CLIENT_H
 #define N2M_MQTT_CLIENT_H
 
+#include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -29,11 +30,21 @@
 
 #include "config.h"
 #include "log.h"
+#include "rate_limit.h"
 
-struct lws_context;
-
-/* Inbound messages waiting for the loop; more are dropped and counted. */
+/* Inbound messages waiting for the loop, bounded in count and in bytes
+ * (topic + payload + MQTT 5 properties); more are dropped, counted and
+ * logged at most once per N2M_MQTT_DROP_LOG_MS. A message always fits an
+ * empty queue, so one request up to control.max_request_bytes still gets
+ * its answer. */
 #define N2M_MQTT_INBOUND_MAX 4096
+#define N2M_MQTT_INBOUND_MAX_BYTES (16u * 1024u * 1024u)
+#define N2M_MQTT_DROP_LOG_MS 10000
+/* One dispatch handles at most this many messages or this long, then
+ * wakes the loop again, so upstream frames and publishing interleave
+ * with a flood of requests. */
+#define N2M_MQTT_DISPATCH_MAX 64
+#define N2M_MQTT_DISPATCH_MAX_US 2000
 #define N2M_MQTT_MAX_SUBSCRIPTIONS 16
 
 /* One received message, valid during the on_message callback. */
@@ -106,6 +117,7 @@ struct n2m_mqtt {
 	struct n2m_mqtt_event *queue_head;
 	struct n2m_mqtt_event *queue_tail;
 	size_t queue_len;
+	size_t queue_bytes;
 	int want_connect;
 	int stopping;
 	atomic_int connected;          /* Paho session is up */
@@ -116,6 +128,9 @@ struct n2m_mqtt {
 	/* Loop thread only. */
 	int online;                    /* the loop has seen CONNECTED, not yet LOST */
 	const char *presence;          /* static text published on connect; NULL = "online" */
+	lws_sorted_usec_list_t sul_more; /* the rest of a dispatch over budget */
+	struct n2m_log_gate drop_gate; /* mqtt.inbound_dropped lines */
+	uint64_t drops_logged;         /* messages_dropped at the last line */
 	struct n2m_mqtt_counters counters;
 };
 
@@ -132,14 +147,20 @@ int n2m_mqtt_add_subscription(struct n2m_mqtt *m, const char *topic_filter, int 
 /* Starts the connector thread, which connects and keeps reconnecting. */
 int n2m_mqtt_start(struct n2m_mqtt *m);
 
-/* Loop thread: runs the queued events' callbacks. */
+/* Loop thread: runs the queued events' callbacks, at most
+ * N2M_MQTT_DISPATCH_MAX messages or N2M_MQTT_DISPATCH_MAX_US per call;
+ * when more wait, a zero-delay loop timer calls it again after the loop
+ * has serviced its sockets. */
 void n2m_mqtt_dispatch(struct n2m_mqtt *m);
 
 /* Loop thread: true between on_connected and on_disconnected. */
 int n2m_mqtt_is_online(const struct n2m_mqtt *m);
 
 /* Loop thread. Publishes now (QoS 0 is written to the socket before this
- * returns). Returns N2M_MQTT_OK, N2M_MQTT_OFFLINE or N2M_MQTT_FAILED. */
+ * returns). Returns N2M_MQTT_OK, N2M_MQTT_OFFLINE or N2M_MQTT_FAILED.
+ * QoS 1/2 can block: Paho's synchronous publish sleeps 100 ms at a time
+ * while the broker's window (its Receive Maximum, 20 for Mosquitto) is
+ * full, and acknowledgements queue behind whatever the broker sends us. */
 enum n2m_mqtt_publish_result n2m_mqtt_publish(struct n2m_mqtt *m, const char *topic,
 					      const void *payload, size_t len, int qos,
 					      int retain);

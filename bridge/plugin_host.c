@@ -207,6 +207,7 @@ void n2m_plugin_host_free(struct n2m_plugin_host *h)
 	free(h->base_topic);
 	free(h->bridge_prefix);
 	n2m_plugin_models_free(&h->models);
+	n2m_plugin_trees_free(&h->trees);
 	memset(h, 0, sizeof *h);
 }
 

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "navixy2mqtt/plugin.h"
+#include "plugin_trees.h"
 #include "plugin_view.h"
 #include "tracker_table.h"
 
@@ -90,6 +91,7 @@ struct n2m_plugin_host {
 	int connected_before;
 	uint32_t wanted;                 /* events some plugin registered for (1u << event) */
 	int64_t removing_id;             /* announced removed in the batch being published */
+	struct n2m_plugin_trees trees;   /* where plugins publish/subscribe (plugin_trees.h) */
 	struct n2m_plugin_host_counters counters;
 };
 

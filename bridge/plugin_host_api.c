@@ -108,6 +108,8 @@ static int api_publish(struct n2m_plugin *self, const char *topic, const void *p
 		return reject(self, N2M_PLUGIN_EINVAL, "publish", "qos must be 0, 1 or 2");
 	if (retain != 0 && retain != 1)
 		return reject(self, N2M_PLUGIN_EINVAL, "publish", "retain must be 0 or 1");
+	/* Its tree, so no control request can direct a response there. */
+	n2m_plugin_trees_learn(&h->trees, topic, self->name);
 	if (!h->io.publish)
 		return N2M_PLUGIN_EOFFLINE;
 	int rc = h->io.publish(h->io.ctx, topic, payload ? payload : "", len, qos, retain);
@@ -146,6 +148,23 @@ static int api_subscribe(struct n2m_plugin *self, const char *filter, int qos)
 			      "the MQTT client cannot take another subscription");
 	}
 	self->filters[self->n_filters++] = copy;
+	n2m_plugin_trees_learn(&h->trees, filter, self->name);
+	return N2M_PLUGIN_OK;
+}
+
+static int api_topic_tree(struct n2m_plugin *self, const char *prefix)
+{
+	char why[160];
+
+	if (!self)
+		return N2M_PLUGIN_EINVAL;
+	if (!prefix || !*prefix)
+		return reject(self, N2M_PLUGIN_EINVAL, "topic_tree", "prefix is NULL or empty");
+	if (n2m_topic_validate_publish(prefix, strlen(prefix), why, sizeof why) != 0)
+		return reject(self, N2M_PLUGIN_EINVAL, "topic_tree", why);
+	if (n2m_plugin_trees_add(&self->host->trees, prefix, strlen(prefix), self->name) != 0)
+		return reject(self, N2M_PLUGIN_EINVAL, "topic_tree",
+			      "not a tree (\"/\" only) or too many trees");
 	return N2M_PLUGIN_OK;
 }
 
@@ -201,4 +220,5 @@ void n2m_plugin_host_api_fill(struct n2m_host_api *api)
 	api->subscribe = api_subscribe;
 	api->mqtt_online = api_mqtt_online;
 	api->foreach_tracker = api_foreach_tracker;
+	api->topic_tree = api_topic_tree;
 }

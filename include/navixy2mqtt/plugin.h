@@ -210,6 +210,14 @@ struct n2m_host_api {
 	/* Calls visit for every known tracker (changed = 0). Returns the
 	 * number visited, or N2M_PLUGIN_EINVAL. */
 	int (*foreach_tracker)(struct n2m_plugin *self, n2m_tracker_visitor visit, void *arg);
+	/* Added after the first release: check N2M_HAS_MEMBER(host,
+	 * struct n2m_host_api, topic_tree) first. Declares a topic tree the
+	 * plugin publishes under or its consumers read (a prefix without the
+	 * trailing '/', e.g. "homeassistant"); control requests cannot direct
+	 * MQTT 5 responses into it. The host also learns the first level of
+	 * every topic a plugin subscribes to or publishes on; declaring during
+	 * init covers the time before the first publication. */
+	int (*topic_tree)(struct n2m_plugin *self, const char *prefix);
 };
 
 /* The symbols a plugin defines (declared here so the compiler checks them). */

@@ -235,6 +235,9 @@ N2M_PLUGIN_EXPORT int n2m_plugin_init(struct n2m_plugin *self, const struct n2m_
 		free(hp);
 		return -1;
 	}
+	/* Discovery configs are what HA trusts: no control response goes there. */
+	if (N2M_HAS_MEMBER(host, struct n2m_host_api, topic_tree))
+		host->topic_tree(self, hp->cfg.discovery_prefix);
 	for (int ev = N2M_EVT_TRACKER_UPDATED; ev <= N2M_EVT_MESSAGE; ev++)
 		host->callback_register(self, ev, on_event);
 	host->log(self, N2M_PLUGIN_LOG_INFO, "discovery under %s/, HA status on %s",

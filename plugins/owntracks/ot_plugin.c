@@ -274,6 +274,9 @@ N2M_PLUGIN_EXPORT int n2m_plugin_init(struct n2m_plugin *self, const struct n2m_
 		free(op);
 		return -1;
 	}
+	/* OwnTracks apps read locations there: no control response goes there. */
+	if (N2M_HAS_MEMBER(host, struct n2m_host_api, topic_tree))
+		host->topic_tree(self, op->cfg.prefix);
 	host->callback_register(self, N2M_EVT_TRACKER_UPDATED, on_event);
 	host->callback_register(self, N2M_EVT_TRACKER_REMOVED, on_event);
 	host->callback_register(self, N2M_EVT_MQTT_CONNECTED, on_event);

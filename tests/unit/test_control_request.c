@@ -62,6 +62,15 @@ static void request_topics(void **state)
 	assert_null(n2m_ctl_topic_command("other/bridge/request/list", "navixy"));
 	assert_null(n2m_ctl_topic_command("navixy/bridge/request/a/b", "navixy"));
 	assert_null(n2m_ctl_topic_command(NULL, "navixy"));
+	/* The request tree: everything the control plane answers, malformed or not. */
+	assert_true(n2m_ctl_topic_in_request_tree("navixy/bridge/request/list", "navixy"));
+	assert_true(n2m_ctl_topic_in_request_tree("navixy/bridge/request/list/extra", "navixy"));
+	assert_true(n2m_ctl_topic_in_request_tree("navixy/bridge/request", "navixy"));
+	assert_true(n2m_ctl_topic_in_request_tree("navixy/bridge/request/", "navixy"));
+	assert_false(n2m_ctl_topic_in_request_tree("navixy/bridge/requests", "navixy"));
+	assert_false(n2m_ctl_topic_in_request_tree("navixy/bridge/response/list", "navixy"));
+	assert_false(n2m_ctl_topic_in_request_tree("navixyx/bridge/request/list", "navixy"));
+	assert_false(n2m_ctl_topic_in_request_tree(NULL, "navixy"));
 }
 
 static void subscribe_full(void **state)

@@ -309,6 +309,35 @@ static void bad_publish_calls_are_rejected(void **state)
 	fixture_free(f);
 }
 
+/* The trees a plugin uses, for the control plane's response topics:
+ * learned from its subscriptions and publications, or declared. */
+static void topic_trees_are_learned_and_declared(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(NULL);
+	tp_publish_fn pub;
+
+	assert_int_equal(n2m_plugin_host_load_one(&f->host, &f->pc, NULL, f->err, sizeof f->err), 0);
+	/* tp subscribes to test/in/# during init. */
+	assert_int_equal(f->host.trees.n, 1);
+	assert_string_equal(f->host.trees.prefix[0], "test");
+	assert_string_equal(f->host.trees.owner[0], "tp");
+	*(void **)&pub = plugin_symbol(TP_GOOD, "tp_publish");
+	assert_int_equal(pub("out/x", "1", 1, 0, 0), N2M_PLUGIN_OK);
+	assert_int_equal(pub("a/+", "1", 1, 0, 0), N2M_PLUGIN_EINVAL); /* refused: not learned */
+	f->io.offline = 1;
+	assert_int_equal(pub("late/x", "1", 1, 0, 0), N2M_PLUGIN_EOFFLINE); /* still its tree */
+	struct n2m_plugin *p = f->host.plugins[0];
+	assert_int_equal(f->host.api.topic_tree(p, "declared/tree"), N2M_PLUGIN_OK);
+	assert_int_equal(f->host.api.topic_tree(p, "a/#"), N2M_PLUGIN_EINVAL);
+	assert_int_equal(f->host.api.topic_tree(p, ""), N2M_PLUGIN_EINVAL);
+	assert_int_equal(f->host.trees.n, 4);
+	assert_string_equal(f->host.trees.prefix[1], "out");
+	assert_string_equal(f->host.trees.prefix[2], "late");
+	assert_string_equal(f->host.trees.prefix[3], "declared/tree");
+	fixture_free(f);
+}
+
 /* ---------- events ---------- */
 
 static struct n2m_tracker *add_tracker(struct fixture *f)
@@ -470,6 +499,7 @@ int main(void)
 		cmocka_unit_test(init_failure_required_or_not),
 		cmocka_unit_test(bad_option_types_fail_init),
 		cmocka_unit_test(bad_publish_calls_are_rejected),
+		cmocka_unit_test(topic_trees_are_learned_and_declared),
 		cmocka_unit_test(tracker_events_from_publications),
 		cmocka_unit_test(connected_and_messages),
 		cmocka_unit_test(finds_plugins_in_directories),
