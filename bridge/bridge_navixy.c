@@ -62,7 +62,11 @@ static enum n2m_upstream_prepare authenticate(struct bridge *b, char *err, size_
 								     : N2M_PREPARE_RETRY;
 }
 
-static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
+/* First pass over a sync's changes: the topics to clear. A renamed
+ * tracker's old level may be another tracker's new one (labels swapped, or a
+ * collision resolved), so every clear goes out before any publication under
+ * the new levels; a clear sent later would wipe them. */
+static void clear_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
 				 const struct n2m_map_ctx *ctx)
 {
 	struct n2m_tracker *tr = n2m_tracker_find(&b->trackers, c->tracker_id);
@@ -70,20 +74,14 @@ static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_chan
 
 	if (!tr)
 		return;
-	switch (c->kind) {
-	case N2M_TRACKER_RENAMED:
-		/* Label topics: the old topic id's retained topics go away and
-		 * everything is published again under the new one. */
+	if (c->kind == N2M_TRACKER_RENAMED) {
+		n2m_log(&b->log, N2M_LOG_INFO, "tracker.topic_changed",
+			"tracker_id=%" PRId64 " from=\"%s\" to=\"%s\" label=\"%s\"", tr->id,
+			c->old_topic_id, tr->topic_id, tr->label);
 		if (n2m_map_clear(ctx, tr, c->old_topic_id, &b->pubs, err, sizeof err) != 0)
 			b->counters.mapping_errors++;
 		n2m_tracker_forget_published(tr);
-		/* fall through */
-	case N2M_TRACKER_RELABELLED:
-	case N2M_TRACKER_BLOCK_CHANGED:
-		if (n2m_map_resync(ctx, tr, &b->pubs, err, sizeof err) != 0)
-			b->counters.mapping_errors++;
-		break;
-	case N2M_TRACKER_GONE:
+	} else if (c->kind == N2M_TRACKER_GONE) {
 		if (n2m_map_clear(ctx, tr, NULL, &b->pubs, err, sizeof err) != 0)
 			b->counters.mapping_errors++;
 		bridge_publish_pending(b);
@@ -92,9 +90,23 @@ static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_chan
 		if (tr)
 			n2m_tracker_remove(&b->trackers, tr);
 		return;
-	default:
-		break;
 	}
+	bridge_publish_pending(b);
+}
+
+/* Second pass: everything published again where it now belongs. */
+static void resync_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
+				  const struct n2m_map_ctx *ctx)
+{
+	struct n2m_tracker *tr = n2m_tracker_find(&b->trackers, c->tracker_id);
+	char err[160];
+
+	if (!tr || (c->kind != N2M_TRACKER_RENAMED && c->kind != N2M_TRACKER_RELABELLED &&
+		    c->kind != N2M_TRACKER_BLOCK_CHANGED))
+		return;
+	/* Label topics: the renamed tracker's state carries the new label. */
+	if (n2m_map_resync(ctx, tr, &b->pubs, err, sizeof err) != 0)
+		b->counters.mapping_errors++;
 	bridge_publish_pending(b);
 }
 
@@ -110,7 +122,9 @@ static int apply_tracker_list(struct bridge *b, const struct nvx_tracker_list *l
 		return -1;
 	}
 	for (size_t i = 0; i < changes.n; i++)
-		apply_tracker_change(b, &changes.items[i], &ctx);
+		clear_tracker_change(b, &changes.items[i], &ctx);
+	for (size_t i = 0; i < changes.n; i++)
+		resync_tracker_change(b, &changes.items[i], &ctx);
 	n2m_tracker_changes_free(&changes);
 	return 0;
 }
