@@ -319,7 +319,7 @@ static struct n2m_tracker *add_tracker(struct fixture *f)
 		"\"tracker_id\":100001,\"label\":\"Truck 1\"}";
 	struct n2m_tracker *tr = n2m_tracker_get_or_add(&f->trackers, 100001, NULL);
 	struct nvx_tracker_info info = { .id = 100001, .source_id = 5 };
-	struct nvx_tracker_list list = { &info, 1, 0, "" };
+	struct nvx_tracker_list list = { .items = &info, .n = 1 };
 
 	assert_non_null(tr);
 	assert_int_equal(n2m_tracker_set_label(&f->trackers, tr, "Truck 1", NULL), 0);

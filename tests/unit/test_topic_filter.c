@@ -106,7 +106,7 @@ static void tracker_view(void **state)
 	/* Models by id, replaced by each tracker list. */
 	struct nvx_tracker_info info[2] = { { .id = 42, .label = "", .model = "m42", .device_id = "d42" },
 					    { .id = 7, .label = "", .model = "m7", .device_id = "d7" } };
-	struct nvx_tracker_list list = { info, 2, 0, "" };
+	struct nvx_tracker_list list = { .items = info, .n = 2 };
 	struct n2m_plugin_models models = { NULL, 0 };
 	assert_int_equal(n2m_plugin_models_set(&models, &list), 0);
 	n2m_plugin_view_build(tr, &models, 0, &buf);
