@@ -162,6 +162,12 @@ static enum n2m_upstream_prepare load_tracker_list(struct bridge *b, int *sessio
 	if (list.n_bad)
 		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.bad_entries", "count=%zu first=\"%s\"",
 			list.n_bad, list.first_bad);
+	if (list.invalid_utf8) {
+		b->counters.invalid_utf8++;
+		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.invalid_utf8",
+			"count=%" PRIu64 " reason=\"not valid UTF-8: invalid bytes replaced by U+FFFD\"",
+			b->counters.invalid_utf8);
+	}
 	bridge_shard_tracker_list(b, &list);
 	bridge_plugins_tracker_list(b, &list);
 	int applied = apply_tracker_list(b, &list);
@@ -458,6 +464,17 @@ static void log_parse_error(struct bridge *b, const char *err, size_t len)
 			" bytes=%zu error=\"%s\"", b->counters.parse_errors, len, err);
 }
 
+/* A frame that was not UTF-8 was used with U+FFFD in place of the bad
+ * bytes (navixy_frame.h): first ten logged, then one in a thousand. */
+static void count_invalid_utf8(struct bridge *b, size_t len)
+{
+	uint64_t n = ++b->counters.invalid_utf8;
+	if (n <= 10 || n % 1000 == 0)
+		n2m_log(&b->log, N2M_LOG_WARN, "upstream.invalid_utf8",
+			"count=%" PRIu64 " bytes=%zu reason=\"not valid UTF-8: invalid bytes replaced "
+			"by U+FFFD\"", n, len);
+}
+
 static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
 {
 	switch (f->event) {
@@ -497,6 +514,8 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 		log_parse_error(b, err, len);
 		return;
 	}
+	if (f.repaired_text)
+		count_invalid_utf8(b, len);
 	if (f.n_bad_items) {
 		b->counters.bad_items += f.n_bad_items;
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.bad_items", "count=%zu first=\"%s\"",

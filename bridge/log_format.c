@@ -78,11 +78,16 @@ static void put_escaped(struct sink *k, const char *s, size_t len, int quoted)
 	}
 }
 
-static void put_quoted(struct sink *k, const char *s, size_t len)
+/* The inside of a quoted value and its closing quote, after the opening
+ * one: the quote's byte is held back, so a value cut short is still closed.
+ * With no room for the quote, the opening one is taken back. */
+static void put_quoted_rest(struct sink *k, const char *s, size_t len)
 {
-	put(k, "\"", 1);
-	if (k->full)
+	if (k->len + 2 > k->cap) {
+		k->len--;
+		k->full = 1;
 		return;
+	}
 	k->reserve = 1;
 	put_escaped(k, s, len, 1);
 	k->reserve = 0;
@@ -90,6 +95,13 @@ static void put_quoted(struct sink *k, const char *s, size_t len)
 	k->full = 0;
 	put(k, "\"", 1);
 	k->full = cut;
+}
+
+static void put_quoted(struct sink *k, const char *s, size_t len)
+{
+	put(k, "\"", 1);
+	if (!k->full)
+		put_quoted_rest(k, s, len);
 }
 
 /* True if some character of s[0..len) would be escaped (unquoted rules). */
@@ -132,8 +144,9 @@ static int quoted_token(const char *s, size_t len)
 	return !has_escapes(s + 1, len - 2);
 }
 
-/* A %s value: escaped inside quotes, else a safe word or quoted token as it
- * is, else quoted and escaped. */
+/* A %s value: escaped inside the format's quotes (the opening one is out
+ * already, the closing one is written here), else a safe word or quoted
+ * token as it is, else quoted and escaped. */
 static void put_string(struct sink *k, const char *v, int prec, int in_quotes)
 {
 	if (!v)
@@ -142,7 +155,7 @@ static void put_string(struct sink *k, const char *v, int prec, int in_quotes)
 	if (prec >= 0 && v[len] != '\0')
 		len = n2m_utf8_cut(v, strlen(v), len);
 	if (in_quotes)
-		put_escaped(k, v, len, 1);
+		put_quoted_rest(k, v, len);
 	else if (n2m_log_is_safe_word(v, len) || quoted_token(v, len))
 		put(k, v, len);
 	else
@@ -282,7 +295,7 @@ static const char *convert(struct sink *k, const char *fmt, const char *pct, va_
 	if (sp.conv == 's') {
 		int in_quotes = pct > fmt && pct[-1] == '"' && *end == '"';
 		put_string(k, va_arg(*ap, const char *), sp.prec, in_quotes);
-		return end;
+		return in_quotes ? end + 1 : end;
 	}
 	char tmp[128];
 	int n = format_other(&sp, ap, tmp, sizeof tmp);
