@@ -34,6 +34,8 @@ static void validation(void **state)
 	assert_false(valid("a+/b"));
 	assert_false(valid("a/b+"));
 	assert_false(valid("\xff"));
+	assert_false(valid("a/\xef\xbf\xbf/#"));  /* U+FFFF: the broker would disconnect */
+	assert_false(valid("a/\x01/+"));
 	assert_int_equal(n2m_topic_filter_validate("a\0b", 3, err, sizeof err), -1);
 	assert_non_null(strstr(err, "NUL"));
 	assert_int_equal(n2m_topic_filter_validate(NULL, 0, err, sizeof err), -1);
