@@ -106,7 +106,8 @@ static int sensor_entity(struct json_object *item, const char *section, const ch
 		return 0;
 	long long id = (long long)json_object_get_int64(idv);
 	snprintf(e->object_id, sizeof e->object_id, "%s_%lld", kind, id);
-	snprintf(e->name, sizeof e->name, "%s", label && *label ? label : name && *name ? name : e->object_id);
+	ha_copy_text(e->name, sizeof e->name,
+		     label && *label ? label : name && *name ? name : e->object_id);
 	snprintf(e->value_template, sizeof e->value_template,
 		 "{%% set r = value_json.%s | selectattr('sensor_id', 'eq', %lld) | list %%}"
 		 "{{ r[0].value if r else none }}", section, id);
