@@ -68,6 +68,14 @@ int n2m_utf8_valid(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		/* ASCII runs: 32 bytes per step while they last, then 8. */
+		while (len - i >= 32) {
+			uint64_t w[4];
+			memcpy(w, p + i, 32);
+			if ((w[0] | w[1] | w[2] | w[3]) & HIGH_BITS)
+				break;
+			i += 32;
+		}
 		if (len - i >= 8) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);

@@ -32,6 +32,18 @@ static void valid_and_invalid(void **state)
 	assert_false(n2m_utf8_valid("\xe2\x82", 2));          /* truncated */
 	assert_false(n2m_utf8_valid("\x80", 1));
 	assert_false(n2m_utf8_valid("abcdefgh\xff", 9));      /* after the 8-byte step */
+	/* a bad byte at every position of a long ASCII run (32-byte steps) */
+	char run[100];
+	for (size_t at = 0; at < sizeof(run); at++) {
+		memset(run, 'a', sizeof(run));
+		assert_true(n2m_utf8_valid(run, sizeof(run)));
+		run[at] = (char)0xC3;
+		assert_false(n2m_utf8_valid(run, sizeof(run)));
+		if (at + 1 < sizeof(run)) {
+			run[at + 1] = (char)0xA9; /* é: valid again */
+			assert_true(n2m_utf8_valid(run, sizeof(run)));
+		}
+	}
 }
 
 static void repair_case(const char *in, size_t len, const char *want)
