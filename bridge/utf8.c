@@ -76,6 +76,8 @@ int n2m_utf8_valid(const char *s, size_t len)
 				break;
 			i += 32;
 		}
+		if (i == len)
+			break;
 		if (len - i >= 8) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);
