@@ -50,6 +50,7 @@ struct n2m_bridge_counters {
 	uint64_t logouts;
 	uint64_t unknown_sources;    /* items for trackers not in tracker/list */
 	uint64_t mapping_errors;
+	uint64_t invalid_utf8;       /* frames / tracker lists that were not UTF-8 (repaired) */
 	uint64_t tracker_list_calls;
 	uint64_t auth_calls;
 	uint64_t rest_failures;      /* REST calls without a usable answer (unreachable, timeout, malformed) */

@@ -77,6 +77,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_ERR_UPSTREAM_FAILURES] = u->failures;
 	v[N2M_HM_ERR_MQTT_CONNECT_FAILURES] = b->mqtt.counters.connect_failures;
 	v[N2M_HM_ERR_REST_FAILURES] = c->rest_failures;
+	v[N2M_HM_ERR_INVALID_UTF8] = c->invalid_utf8;
 	v[N2M_HM_DROP_OVERSIZED] = u->oversized;
 	v[N2M_HM_DROP_BINARY] = u->binary;
 	v[N2M_HM_DROP_PUBLISH_FAILED] = c->publish_failures;

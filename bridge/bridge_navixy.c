@@ -22,7 +22,11 @@
 
 /* ---------- tracker/list answers ---------- */
 
-static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
+/* First pass over a sync's changes: the topics to clear. A renamed
+ * tracker's old level may be another tracker's new one (labels swapped, or a
+ * collision resolved), so every clear goes out before any publication under
+ * the new levels; a clear sent later would wipe them. */
+static void clear_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
 				 const struct n2m_map_ctx *ctx)
 {
 	struct n2m_tracker *tr = n2m_tracker_find(&b->trackers, c->tracker_id);
@@ -30,20 +34,14 @@ static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_chan
 
 	if (!tr)
 		return;
-	switch (c->kind) {
-	case N2M_TRACKER_RENAMED:
-		/* Label topics: the old topic id's retained topics go away and
-		 * everything is published again under the new one. */
+	if (c->kind == N2M_TRACKER_RENAMED) {
+		n2m_log(&b->log, N2M_LOG_INFO, "tracker.topic_changed",
+			"tracker_id=%" PRId64 " from=\"%s\" to=\"%s\" label=\"%s\"", tr->id,
+			c->old_topic_id, tr->topic_id, tr->label);
 		if (n2m_map_clear(ctx, tr, c->old_topic_id, &b->pubs, err, sizeof err) != 0)
 			b->counters.mapping_errors++;
 		n2m_tracker_forget_published(tr);
-		/* fall through */
-	case N2M_TRACKER_RELABELLED:
-	case N2M_TRACKER_BLOCK_CHANGED:
-		if (n2m_map_resync(ctx, tr, &b->pubs, err, sizeof err) != 0)
-			b->counters.mapping_errors++;
-		break;
-	case N2M_TRACKER_GONE:
+	} else if (c->kind == N2M_TRACKER_GONE) {
 		if (n2m_map_clear(ctx, tr, NULL, &b->pubs, err, sizeof err) != 0)
 			b->counters.mapping_errors++;
 		bridge_publish_pending(b);
@@ -52,9 +50,23 @@ static void apply_tracker_change(struct bridge *b, const struct n2m_tracker_chan
 		if (tr)
 			n2m_tracker_remove(&b->trackers, tr);
 		return;
-	default:
-		break;
 	}
+	bridge_publish_pending(b);
+}
+
+/* Second pass: everything published again where it now belongs. */
+static void resync_tracker_change(struct bridge *b, const struct n2m_tracker_change *c,
+				  const struct n2m_map_ctx *ctx)
+{
+	struct n2m_tracker *tr = n2m_tracker_find(&b->trackers, c->tracker_id);
+	char err[160];
+
+	if (!tr || (c->kind != N2M_TRACKER_RENAMED && c->kind != N2M_TRACKER_RELABELLED &&
+		    c->kind != N2M_TRACKER_BLOCK_CHANGED))
+		return;
+	/* Label topics: the renamed tracker's state carries the new label. */
+	if (n2m_map_resync(ctx, tr, &b->pubs, err, sizeof err) != 0)
+		b->counters.mapping_errors++;
 	bridge_publish_pending(b);
 }
 
@@ -70,7 +82,9 @@ static int apply_tracker_list(struct bridge *b, const struct nvx_tracker_list *l
 		return -1;
 	}
 	for (size_t i = 0; i < changes.n; i++)
-		apply_tracker_change(b, &changes.items[i], &ctx);
+		clear_tracker_change(b, &changes.items[i], &ctx);
+	for (size_t i = 0; i < changes.n; i++)
+		resync_tracker_change(b, &changes.items[i], &ctx);
 	n2m_tracker_changes_free(&changes);
 	return 0;
 }
@@ -80,6 +94,12 @@ int bridge_apply_tracker_list(struct bridge *b, struct nvx_tracker_list *list)
 	if (list->n_bad)
 		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.bad_entries", "count=%zu first=\"%s\"",
 			list->n_bad, list->first_bad);
+	if (list->invalid_utf8) {
+		b->counters.invalid_utf8++;
+		n2m_log(&b->log, N2M_LOG_WARN, "tracker_list.invalid_utf8",
+			"count=%" PRIu64 " reason=\"not valid UTF-8: invalid bytes replaced by U+FFFD\"",
+			b->counters.invalid_utf8);
+	}
 	bridge_shard_tracker_list(b, list);
 	bridge_plugins_tracker_list(b, list);
 	int applied = apply_tracker_list(b, list);
@@ -362,6 +382,17 @@ static void log_parse_error(struct bridge *b, const char *err, size_t len)
 			" bytes=%zu error=\"%s\"", b->counters.parse_errors, len, err);
 }
 
+/* A frame that was not UTF-8 was used with U+FFFD in place of the bad
+ * bytes (navixy_frame.h): first ten logged, then one in a thousand. */
+static void count_invalid_utf8(struct bridge *b, size_t len)
+{
+	uint64_t n = ++b->counters.invalid_utf8;
+	if (n <= 10 || n % 1000 == 0)
+		n2m_log(&b->log, N2M_LOG_WARN, "upstream.invalid_utf8",
+			"count=%" PRIu64 " bytes=%zu reason=\"not valid UTF-8: invalid bytes replaced "
+			"by U+FFFD\"", n, len);
+}
+
 static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
 {
 	switch (f->event) {
@@ -423,6 +454,8 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 		log_parse_error(b, err, len);
 		return;
 	}
+	if (f.repaired_text)
+		count_invalid_utf8(b, len);
 	if (f.n_bad_items) {
 		b->counters.bad_items += f.n_bad_items;
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.bad_items", "count=%zu first=\"%s\"",

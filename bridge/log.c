@@ -3,6 +3,9 @@
  */
 #include "log.h"
 
+#include "log_format.h"
+#include "utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -52,7 +55,9 @@ void n2m_logv(struct n2m_log *log, enum n2m_log_level level, const char *event,
 
 	if (!n2m_log_enabled(log, level))
 		return;
-	vsnprintf(fields, sizeof fields, fields_fmt ? fields_fmt : "", ap);
+	/* Untrusted values are escaped here, once for every caller: no value
+	 * can start a new line or a field of its own (log_format.h). */
+	n2m_log_format(fields, sizeof fields, fields_fmt, ap);
 	if (log->use_syslog) {
 		syslog(syslog_priority(level), "level=%s event=%s %s",
 		       n2m_log_level_name(level), event, fields);
@@ -84,26 +89,17 @@ void n2m_log(struct n2m_log *log, enum n2m_log_level level, const char *event,
 
 const char *n2m_log_quote(char *buf, size_t cap, const char *text)
 {
-	size_t o = 0;
-	int quote;
-
 	if (cap == 0)
 		return buf;
 	if (!text)
 		text = "";
-	quote = text[0] == '\0' || strpbrk(text, " \t\"=") != NULL;
-	if (quote && o + 1 < cap)
-		buf[o++] = '"';
-	for (const char *p = text; *p && o + 2 < cap; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f)
-			c = '?';
-		else if (c == '"')
-			c = '\'';
-		buf[o++] = (char)c;
+	size_t len = strlen(text);
+	if (len && n2m_log_is_safe_word(text, len)) {
+		size_t n = n2m_utf8_cut(text, len, cap - 1);
+		memcpy(buf, text, n);
+		buf[n] = '\0';
+		return buf;
 	}
-	if (quote && o + 1 < cap)
-		buf[o++] = '"';
-	buf[o] = '\0';
+	n2m_log_escape_quoted(buf, cap, text, len);
 	return buf;
 }

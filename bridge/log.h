@@ -32,15 +32,20 @@ void n2m_log_set_level(struct n2m_log *log, enum n2m_log_level level);
 int n2m_log_enabled(const struct n2m_log *log, enum n2m_log_level level);
 
 /* Writes "level=<l> event=<event> <fields>" where fields is a printf
- * format producing "key=value key=value". */
+ * format producing "key=value key=value". Every %s value is escaped on the
+ * way (log_format.h): put untrusted text (labels, descriptions from Navixy,
+ * topics, anything a client sent) in quotes, key="%s", or bare, key=%s,
+ * where it is quoted when it is not one safe word; either way no control
+ * character, line break or invalid UTF-8 reaches the line raw. */
 void n2m_log(struct n2m_log *log, enum n2m_log_level level, const char *event,
 	     const char *fields_fmt, ...) __attribute__((format(printf, 4, 5)));
 void n2m_logv(struct n2m_log *log, enum n2m_log_level level, const char *event,
 	      const char *fields_fmt, va_list ap);
 
-/* Copies text into buf (cap bytes) so it is safe as one key=value value:
- * quoted when it has spaces or quotes, control characters replaced by '?',
- * cut at cap. Returns buf. */
+/* Copies text into buf (cap bytes) so it is safe as one key=value value
+ * passed to a bare %s: one safe word as it is, anything else quoted with
+ * '"', '\\', control characters and invalid UTF-8 escaped (\", \\, \n,
+ * \xNN); cut at cap on a character boundary. Returns buf. */
 const char *n2m_log_quote(char *buf, size_t cap, const char *text);
 
 #endif

@@ -5,9 +5,11 @@
 #include "mqtt_client.h"
 
 #include "backoff.h"
+#include "topic.h"
 
 #include <MQTTClient.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -609,6 +611,19 @@ static enum n2m_mqtt_publish_result publish_with(struct n2m_mqtt *m, const char 
 {
 	int rc;
 
+	/* The last guard of the one topic rule (topic.h): Mosquitto drops the
+	 * connection of a client that publishes an illegal name, and the
+	 * resync after the reconnect would send it again, in a loop. Checked
+	 * first: such a publication is never sendable, online or not. */
+	const char *why = n2m_topic_name_why_illegal(topic, topic ? strlen(topic) : 0);
+	if (why) {
+		uint64_t n = ++m->counters.illegal_topics;
+		m->counters.publish_failures++;
+		if (n <= 10 || n % 1000 == 0)
+			n2m_log(m->log, N2M_LOG_WARN, "mqtt.illegal_topic",
+				"topic=\"%s\" reason=\"%s\" count=%" PRIu64, topic ? topic : "", why, n);
+		return N2M_MQTT_FAILED;
+	}
 	if (!n2m_mqtt_is_online(m))
 		return N2M_MQTT_OFFLINE;
 	if (len > (size_t)INT32_MAX) {

@@ -75,6 +75,7 @@ struct n2m_mqtt_counters {
 	uint64_t disconnects;
 	uint64_t publishes;
 	uint64_t publish_failures;
+	uint64_t illegal_topics;        /* publishes refused by n2m_topic_name_is_legal */
 	uint64_t messages_in;
 	atomic_ullong messages_dropped; /* inbound queue full; Paho thread */
 };

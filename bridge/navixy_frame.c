@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static struct json_object *member(struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
@@ -523,11 +525,40 @@ static struct json_object *parse_json(const char *text, size_t len, char *err, s
 	return root;
 }
 
+const char *nvx_frame_utf8_text(const char *msg, size_t *len, char **copy)
+{
+	*copy = NULL;
+	if (n2m_utf8_valid(msg, *len))
+		return msg;
+	*copy = n2m_utf8_repair(msg, *len, len);
+	return *copy;
+}
+
+static int parse_valid_text(const char *msg, size_t len, struct nvx_frame *out, char *err,
+			    size_t errlen);
+
 int nvx_frame_parse(const char *msg, size_t len, struct nvx_frame *out, char *err, size_t errlen)
 {
+	char *copy = NULL;
 	memset(out, 0, sizeof(*out));
 	if (!msg)
 		return n2m_fail(err, errlen, "not JSON: no message");
+	const char *text = nvx_frame_utf8_text(msg, &len, &copy);
+	if (!text)
+		return n2m_fail(err, errlen, "frame: out of memory");
+	int rc = parse_valid_text(text, len, out, err, errlen);
+	if (rc == 0)
+		out->repaired_text = copy;
+	else
+		free(copy);
+	return rc;
+}
+
+/* nvx_frame_parse on text that is valid UTF-8. */
+static int parse_valid_text(const char *msg, size_t len, struct nvx_frame *out, char *err,
+			    size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
 	const char *text = skip_prefix(msg, &len);
 	if (len == 0)
 		return n2m_fail(err, errlen, "not JSON: empty message");
@@ -573,5 +604,6 @@ void nvx_frame_free(struct nvx_frame *f)
 	free(f->response.legacy_ids);
 	free(f->items);
 	json_object_put(f->root);
+	free(f->repaired_text);
 	memset(f, 0, sizeof(*f));
 }

@@ -160,6 +160,10 @@ struct nvx_frame {
 	const char *logout_reason;      /* event == LOGOUT: data if a string, else "" */
 
 	struct json_object *root;       /* owned */
+	/* The message was not valid UTF-8: the frame was parsed from this copy
+	 * with every invalid sequence replaced by U+FFFD (raw items point into
+	 * it), so every string taken from it is valid UTF-8. Owned. */
+	char *repaired_text;
 };
 
 /* Parses msg[0..len) (need not be NUL-terminated). A leading "<digits>|"
@@ -169,6 +173,12 @@ struct nvx_frame {
  * -1, *out needs no freeing (but nvx_frame_free is harmless). */
 int nvx_frame_parse(const char *msg, size_t len, struct nvx_frame *out,
 		    char *err, size_t errlen);
+
+/* msg[0..*len) as valid UTF-8: msg itself when it is (checked 8 bytes at a
+ * time: valid frames are used as they are, byte for byte), else a copy with
+ * every invalid sequence replaced by U+FFFD, returned in *copy for the
+ * caller to free (*len updated). NULL on no memory. */
+const char *nvx_frame_utf8_text(const char *msg, size_t *len, char **copy);
 
 void nvx_frame_free(struct nvx_frame *f);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "utf8.h"
 
 /* Nesting deeper than this is not a Navixy answer. */
 #define REST_MAX_DEPTH 32
@@ -23,6 +24,7 @@ static enum nvx_rest_result malformed(char *err, size_t errlen, const char *fmt,
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		n2m_utf8_trim_tail(err);
 	}
 	return NVX_REST_MALFORMED;
 }
@@ -55,20 +57,34 @@ int nvx_hash_valid(const char *s)
 	return i == NVX_HASH_LEN;
 }
 
-/* Parses body into a JSON object; NULL with err set if it is not one. */
-static struct json_object *parse_body(const char *what, const char *body, size_t len, char *err,
-				      size_t errlen)
+/* Parses body into a JSON object; NULL with err set if it is not one.
+ * Labels, models and descriptions in it end up in MQTT payloads, which must
+ * be UTF-8: a body that is not is parsed with every invalid sequence
+ * replaced by U+FFFD (*invalid_utf8 set when not NULL). json-c already
+ * turns escaped lone surrogates into U+FFFD. */
+static struct json_object *parse_body(const char *what, const char *body, size_t len,
+				      int *invalid_utf8, char *err, size_t errlen)
 {
 	if (!body || len == 0 || len > (size_t)INT32_MAX) {
 		malformed(err, errlen, "%s: empty or oversized response", what);
 		return NULL;
 	}
-	struct json_tokener *tok = json_tokener_new_ex(REST_MAX_DEPTH);
+	char *repaired = NULL;
+	if (!n2m_utf8_valid(body, len)) {
+		repaired = n2m_utf8_repair(body, len, &len);
+		if (invalid_utf8)
+			*invalid_utf8 = 1;
+		body = repaired;
+	}
+	struct json_tokener *tok = body ? json_tokener_new_ex(REST_MAX_DEPTH) : NULL;
 	if (!tok) {
+		free(repaired);
 		malformed(err, errlen, "%s: out of memory", what);
 		return NULL;
 	}
-	struct json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+	struct json_object *root = len <= (size_t)INT32_MAX
+					   ? json_tokener_parse_ex(tok, body, (int)len) : NULL;
+	free(repaired);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success) {
@@ -102,11 +118,14 @@ static enum nvx_rest_result check_success(const char *what, struct json_object *
 		api_error->code = json_object_is_type(code, json_type_int) ? json_object_get_int(code) : 0;
 		snprintf(api_error->description, sizeof(api_error->description), "%s",
 			 desc ? desc : "");
+		n2m_utf8_trim_tail(api_error->description);
 	}
-	if (err && errlen)
+	if (err && errlen) {
 		snprintf(err, errlen, "%s: error %d: %s", what,
 			 json_object_is_type(code, json_type_int) ? json_object_get_int(code) : 0,
 			 desc ? desc : "(no description)");
+		n2m_utf8_trim_tail(err);
+	}
 	return NVX_REST_API_ERROR;
 }
 
@@ -114,7 +133,7 @@ enum nvx_rest_result nvx_rest_parse_auth(const char *body, size_t len,
 					 char hash_out[NVX_HASH_LEN + 1],
 					 struct nvx_rest_error *api_error, char *err, size_t errlen)
 {
-	struct json_object *root = parse_body("user/auth", body, len, err, errlen);
+	struct json_object *root = parse_body("user/auth", body, len, NULL, err, errlen);
 	if (!root)
 		return NVX_REST_MALFORMED;
 	enum nvx_rest_result rc = check_success("user/auth", root, api_error, err, errlen);
@@ -199,7 +218,8 @@ enum nvx_rest_result nvx_rest_parse_tracker_list(const char *body, size_t len,
 						 size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	struct json_object *root = parse_body("tracker/list", body, len, err, errlen);
+	struct json_object *root = parse_body("tracker/list", body, len, &out->invalid_utf8, err,
+					      errlen);
 	if (!root)
 		return NVX_REST_MALFORMED;
 	enum nvx_rest_result rc = check_success("tracker/list", root, api_error, err, errlen);

@@ -32,6 +32,7 @@ struct nvx_tracker_list {
 	size_t n;
 	size_t n_bad;        /* list entries skipped (no numeric id, not an object) */
 	char first_bad[160]; /* why the first skipped entry was skipped */
+	int invalid_utf8;    /* the body was not UTF-8: bad bytes became U+FFFD */
 };
 
 /* Return values of the parsers. */
@@ -53,7 +54,10 @@ enum nvx_rest_result nvx_rest_parse_auth(const char *body, size_t len,
 					 char *err, size_t errlen);
 
 /* tracker/list. On OK, *out holds the trackers (free with
- * nvx_tracker_list_free); bad entries are skipped and counted. */
+ * nvx_tracker_list_free); bad entries are skipped and counted. Every string
+ * in it is valid UTF-8: invalid bytes in the body are replaced by U+FFFD
+ * (out->invalid_utf8 says so). Descriptions and reasons (api_error, err)
+ * are cut on a character boundary. */
 enum nvx_rest_result nvx_rest_parse_tracker_list(const char *body, size_t len,
 						 struct nvx_tracker_list *out,
 						 struct nvx_rest_error *api_error,

@@ -238,12 +238,23 @@ int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, cha
 			 size_t errlen)
 {
 	struct walk w;
+	char *copy = NULL;
 	memset(&w, 0, sizeof(w));
 	memset(out, 0, sizeof(*out));
-	int rc = msg ? try_fast(msg, len, out, &w) : -1;
+	/* json_scan does not look at UTF-8 and the raw items are spliced into
+	 * payloads as they are: the text is checked once here (valid text is
+	 * used as it is, so valid frames give the same bytes as before). */
+	const char *text = msg ? nvx_frame_utf8_text(msg, &len, &copy) : NULL;
+	int rc = text ? try_fast(text, len, out, &w) : -1;
 	free(w.items);
+	if (rc != 0) {
+		nvx_frame_free(out);
+		/* text is valid UTF-8 now: no second copy. */
+		rc = nvx_frame_parse(text ? text : msg, len, out, err, errlen);
+	}
 	if (rc == 0)
-		return 0;
-	nvx_frame_free(out);
-	return nvx_frame_parse(msg, len, out, err, errlen);
+		out->repaired_text = copy;
+	else
+		free(copy);
+	return rc;
 }

@@ -21,7 +21,8 @@
 
 /* Like nvx_frame_parse (same results, same errors, free with
  * nvx_frame_free), but hot frames come back with raw items (obj NULL).
- * The raw items point into msg: it must outlive the frame. */
+ * The raw items point into msg: it must outlive the frame (or, when msg was
+ * not valid UTF-8, into the frame's repaired_text). */
 int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
 			 size_t errlen);
 

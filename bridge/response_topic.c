@@ -55,12 +55,10 @@ static int default_rule(const struct n2m_response_policy *p, const char *topic, 
 int n2m_response_topic_check(const struct n2m_response_policy *p, const char *topic,
 			     const char *own, char *why, size_t whylen)
 {
-	char legal[120];
-
-	/* TODO after merge: the shared topic-legality check of topic.c, if
-	 * it replaces n2m_topic_validate_publish. */
-	if (n2m_topic_validate_publish(topic, topic ? strlen(topic) : 0, legal, sizeof legal) != 0) {
-		snprintf(why, whylen, "response_topic: not a legal topic name (%s)", legal);
+	/* The one rule for every topic the bridge publishes (topic.h). */
+	const char *illegal = n2m_topic_name_why_illegal(topic, topic ? strlen(topic) : 0);
+	if (illegal) {
+		snprintf(why, whylen, "response_topic: not a legal topic name (topic: %s)", illegal);
 		return -1;
 	}
 	if (own && strcmp(topic, own) == 0)

@@ -9,61 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 if invalid
- * (overlong forms, surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_seq_len(const unsigned char *s, size_t len)
+/* True for the code points no topic name may hold (Mosquitto refuses them
+ * and disconnects the client that sends one): U+0000, the C0 and C1
+ * control characters and the Unicode noncharacters. */
+static int code_point_illegal(uint32_t cp)
 {
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t n;
-	uint32_t cp;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	if (cp >= 0xD800 && cp <= 0xDFFF)
-		return 0;
-	return n;
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || n2m_utf8_is_noncharacter(cp);
 }
 
-int n2m_utf8_valid(const char *s, size_t len)
+/* True for characters that may not appear in a topic level we make from a
+ * label: the illegal ones, the MQTT wildcards and the level separator. */
+static int level_char_forbidden(uint32_t cp)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len) {
-		size_t n = utf8_seq_len(p + i, len - i);
-		if (!n)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
-/* True for bytes/characters that may not appear in a topic level we make:
- * MQTT wildcards, the level separator, and C0/C1 control characters. */
-static int is_forbidden(const unsigned char *s, size_t n)
-{
-	if (n == 1)
-		return s[0] < 0x20 || s[0] == 0x7F || s[0] == '+' || s[0] == '#' || s[0] == '/';
-	return n == 2 && s[0] == 0xC2 && s[1] < 0xA0; /* U+0080..U+009F */
+	return code_point_illegal(cp) || cp == '+' || cp == '#' || cp == '/';
 }
 
 size_t n2m_topic_id_from_tracker_id(int64_t id, char out[N2M_TOPIC_LEVEL_MAX + 1])
@@ -83,10 +41,12 @@ size_t n2m_topic_sanitize_label(const char *label, size_t label_len, int64_t fal
 		i++;
 	int meaningful = 0; /* anything besides '_' and spaces */
 	while (i < label_len) {
-		size_t n = utf8_seq_len(s + i, label_len - i);
+		uint32_t cp = 0;
+		size_t bad;
+		size_t n = n2m_utf8_decode(s + i, label_len - i, &cp, &bad);
 		const unsigned char *src = s + i;
 		size_t out_n = n;
-		if (!n || is_forbidden(src, n)) {
+		if (!n || level_char_forbidden(cp)) {
 			src = (const unsigned char *)"_";
 			out_n = 1;
 			if (!n)
@@ -181,19 +141,50 @@ char *n2m_topic_bridge_dup(const char *base, const char *name)
 	return join_dup(parts, 3);
 }
 
+const char *n2m_topic_text_why_illegal(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x7F) {
+			i++; /* printable ASCII: the common case */
+			continue;
+		}
+		uint32_t cp;
+		size_t bad;
+		size_t n = n2m_utf8_decode(p + i, len - i, &cp, &bad);
+		if (!n)
+			return "is not valid UTF-8";
+		if (cp == 0)
+			return "contains a NUL character";
+		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+			return "contains a control character";
+		if (code_point_illegal(cp))
+			return "contains a Unicode noncharacter";
+		i += n;
+	}
+	return NULL;
+}
+
+const char *n2m_topic_name_why_illegal(const char *topic, size_t len)
+{
+	if (!topic || len == 0)
+		return "empty";
+	if (len > N2M_TOPIC_NAME_MAX)
+		return "longer than 65535 bytes";
+	if (memchr(topic, '+', len) || memchr(topic, '#', len))
+		return "contains a wildcard ('+' or '#')";
+	return n2m_topic_text_why_illegal(topic, len);
+}
+
+int n2m_topic_name_is_legal(const char *topic, size_t len)
+{
+	return n2m_topic_name_why_illegal(topic, len) == NULL;
+}
+
 int n2m_topic_validate_publish(const char *topic, size_t len, char *err, size_t errlen)
 {
-	const char *why = NULL;
-	if (!topic || len == 0)
-		why = "empty";
-	else if (len > 65535)
-		why = "longer than 65535 bytes";
-	else if (memchr(topic, '\0', len))
-		why = "contains a NUL character";
-	else if (memchr(topic, '+', len) || memchr(topic, '#', len))
-		why = "contains a wildcard ('+' or '#')";
-	else if (!n2m_utf8_valid(topic, len))
-		why = "is not valid UTF-8";
+	const char *why = n2m_topic_name_why_illegal(topic, len);
 	if (!why)
 		return 0;
 	snprintf(err, errlen, "topic: %s", why);

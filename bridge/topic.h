@@ -3,14 +3,18 @@
  * topics, and the publish-side validity check.
  *
  * Label sanitising rule (topics.id_mode = label), producing one topic level:
- *   1. '+', '#', '/', NUL and control characters (U+0000..U+001F, U+007F,
- *      U+0080..U+009F) and each byte that is not part of valid UTF-8
- *      become '_';
+ *   1. '+', '#', '/', NUL, control characters (U+0001..U+001F,
+ *      U+007F..U+009F), Unicode noncharacters (U+FDD0..U+FDEF, U+xFFFE and
+ *      U+xFFFF on every plane) and each byte that is not part of valid
+ *      UTF-8 become '_';
  *   2. leading and trailing spaces are trimmed;
  *   3. the result is cut to at most 64 bytes, never inside a UTF-8
  *      character;
  *   4. an empty result (or one made only of '_' and spaces) falls back to
  *      the tracker id in decimal, so a level is never empty.
+ * Two trackers whose levels come out equal are told apart by the tracker
+ * table (tracker_sync.c). Every level this makes passes
+ * n2m_topic_name_is_legal.
  * Topics: <base>/tracker/<topic id>/<suffix> and <base>/bridge/<name>.
  */
 #ifndef N2M_TOPIC_H
@@ -20,8 +24,11 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "utf8.h"
 
 #define N2M_TOPIC_LEVEL_MAX 64
+/* The MQTT limit on a topic name (a two-byte length). */
+#define N2M_TOPIC_NAME_MAX 65535
 
 /* Sanitises label (label_len bytes, may contain NUL) into out (at least
  * N2M_TOPIC_LEVEL_MAX + 1 bytes). Returns the length written. */
@@ -46,11 +53,28 @@ int n2m_topic_bridge(char *buf, size_t cap, const char *base, const char *name);
 char *n2m_topic_tracker_dup(const char *base, const char *topic_id, const char *suffix);
 char *n2m_topic_bridge_dup(const char *base, const char *name);
 
-/* True if s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-int n2m_utf8_valid(const char *s, size_t len);
-
-/* Checks a topic name for PUBLISH: 1..65535 bytes, valid UTF-8, no NUL,
- * no '+' or '#'. Returns 0, or -1 with the reason in err. */
+/*
+ * The one rule for the topic names the bridge sends: every topic it or a
+ * plugin publishes, and MQTT 5 response topics it answers on. A legal name
+ * is what Mosquitto 2.0 accepts in a PUBLISH (it disconnects a client that
+ * sends anything else): 1..65535 bytes of valid UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF) without U+0000, without control
+ * characters (U+0001..U+001F, U+007F..U+009F), without Unicode
+ * noncharacters (U+FDD0..U+FDEF, U+xFFFE and U+xFFFF on every plane) and
+ * without the wildcards '+' and '#'.
+ *
+ * n2m_topic_name_why_illegal returns NULL for a legal name, otherwise a
+ * short reason ("contains a Unicode noncharacter"); n2m_topic_name_is_legal
+ * is the same as a boolean; n2m_topic_validate_publish writes
+ * "topic: <reason>" into err and returns -1 (0 when legal).
+ */
+const char *n2m_topic_name_why_illegal(const char *topic, size_t len);
+int n2m_topic_name_is_legal(const char *topic, size_t len);
 int n2m_topic_validate_publish(const char *topic, size_t len, char *err, size_t errlen);
+
+/* The character part of that rule alone (valid UTF-8, no NUL, no control
+ * characters, no noncharacters), shared with topic filters: NULL or the
+ * reason. */
+const char *n2m_topic_text_why_illegal(const char *s, size_t len);
 
 #endif

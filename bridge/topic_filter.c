@@ -9,20 +9,17 @@
 
 #include "topic.h"
 
-#define TOPIC_MAX 65535
-
 int n2m_topic_filter_validate(const char *filter, size_t len, char *err, size_t errlen)
 {
-	if (!filter || len == 0 || len > TOPIC_MAX) {
+	if (!filter || len == 0 || len > N2M_TOPIC_NAME_MAX) {
 		snprintf(err, errlen, "a topic filter is 1 to 65535 bytes");
 		return -1;
 	}
-	if (memchr(filter, '\0', len)) {
-		snprintf(err, errlen, "a topic filter cannot contain NUL");
-		return -1;
-	}
-	if (!n2m_utf8_valid(filter, len)) {
-		snprintf(err, errlen, "a topic filter must be valid UTF-8");
+	/* The same characters as a topic name (topic.h): the broker refuses
+	 * the rest and drops the connection. */
+	const char *why = n2m_topic_text_why_illegal(filter, len);
+	if (why) {
+		snprintf(err, errlen, "a topic filter %s", why);
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {

@@ -153,8 +153,9 @@ struct n2m_tracker *n2m_tracker_get_or_add(struct n2m_tracker_table *t, int64_t 
  * source id held by another tracker moves to this one. */
 int n2m_tracker_set_source(struct n2m_tracker_table *t, struct n2m_tracker *tr, int64_t source_id);
 
-/* Sets the label and recomputes the topic id under the table's id_mode.
- * Returns 1 if the topic id changed (old one copied to old_topic_id when not
+/* Sets the label and recomputes the topic id under the table's id_mode,
+ * from this label alone: it does not tell it apart from other trackers'
+ * levels (n2m_tracker_table_sync does; the bridge uses only that). Returns 1 if the topic id changed (old one copied to old_topic_id when not
  * NULL), 0 if not, -1 on no memory. */
 int n2m_tracker_set_label(struct n2m_tracker_table *t, struct n2m_tracker *tr, const char *label,
 			  char old_topic_id[N2M_TOPIC_ID_MAX + 1]);
@@ -162,9 +163,13 @@ int n2m_tracker_set_label(struct n2m_tracker_table *t, struct n2m_tracker *tr, c
 /* Upserts every tracker of a tracker/list answer and reports what changed
  * (appended to *changes; the caller frees it with n2m_tracker_changes_free).
  * With report_gone, trackers missing from the list are reported GONE (not
- * removed: the caller clears their topics first). In label mode, two
- * trackers whose labels sanitise to the same topic level would share topics;
- * the one with the larger id gets "<label>_<id>" instead. 0 or -1 on no memory. */
+ * removed: the caller clears their topics first, and they keep their topic
+ * id for that). Every other tracker gets its topic id by one total rule
+ * (tracker_sync.c): in label mode no two trackers share a level whatever
+ * their labels (duplicates become "<level>_<id>"). A tracker whose topic id
+ * changed is reported RENAMED with the old one; the caller must clear every
+ * old topic id before publishing under the new ones, since one tracker's old
+ * level may be another's new one. 0 or -1 on no memory. */
 int n2m_tracker_table_sync(struct n2m_tracker_table *t, const struct nvx_tracker_list *list,
 			   int report_gone, struct n2m_tracker_changes *changes);
 

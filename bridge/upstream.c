@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define US_PER_MS ((lws_usec_t)1000)
 #define US_PER_S ((lws_usec_t)1000000)
 
@@ -50,6 +52,9 @@ static void set_state(struct n2m_upstream *up, enum n2m_upstream_state state)
 static void set_error(struct n2m_upstream *up, const char *error)
 {
 	snprintf(up->last_error, sizeof up->last_error, "%s", error ? error : "");
+	/* It goes into the bridge/upstream payload: a cut never leaves half a
+	 * character there. */
+	n2m_utf8_trim_tail(up->last_error);
 }
 
 /* ---------- URL ---------- */

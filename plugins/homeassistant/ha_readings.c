@@ -109,7 +109,8 @@ static int sensor_entity(struct json_object *item, const char *section, const ch
 	int numeric = is_number(item, "value");
 
 	snprintf(e->object_id, sizeof e->object_id, "%s_%lld", kind, id);
-	snprintf(e->name, sizeof e->name, "%s", label && *label ? label : name && *name ? name : e->object_id);
+	ha_copy_text(e->name, sizeof e->name,
+		     label && *label ? label : name && *name ? name : e->object_id);
 	e->kind = strcmp(kind, "input") == 0 ? "input" : "virtual sensor";
 	snprintf(literal, sizeof literal, "%lld", id);
 	if (ha_template_entry(e->value_template, sizeof e->value_template, section, "sensor_id",

@@ -68,6 +68,24 @@ void ha_sanitize_id(char *s)
 			*s = '_';
 }
 
+void ha_copy_text(char *out, size_t cap, const char *text)
+{
+	if (!cap)
+		return;
+	size_t len = strlen(text);
+	if (len >= cap) {
+		len = cap - 1;
+		/* back up over continuation bytes to the start of the character cut */
+		size_t k = 0;
+		while (k < 3 && len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
+			len--;
+			k++;
+		}
+	}
+	memcpy(out, text, len);
+	out[len] = '\0';
+}
+
 void ha_bridge_identifier(const struct ha_config *c, char *out, size_t cap)
 {
 	snprintf(out, cap, "navixy2mqtt_%s", c->base_topic);
@@ -140,7 +158,7 @@ static struct json_object *device_block(const struct ha_config *c, const struct 
 	json_object_array_add(ids, json_object_new_string(node_id));
 	json_object_object_add(d, "identifiers", ids);
 	if (t->label && t->label[0])
-		snprintf(name, sizeof name, "%s", t->label);
+		ha_copy_text(name, sizeof name, t->label);
 	else
 		snprintf(name, sizeof name, "Navixy tracker %lld", (long long)t->id);
 	add_str(d, "name", name);

@@ -65,6 +65,11 @@ void ha_messages_free(struct ha_messages *m);
  * topic level HA accepts). */
 void ha_sanitize_id(char *s);
 
+/* Copies text into out (cap bytes) like snprintf "%s", but a cut never
+ * leaves half a UTF-8 character: names go into JSON payloads, which must
+ * stay valid UTF-8. */
+void ha_copy_text(char *out, size_t cap, const char *text);
+
 /* --- readings (ha_readings.c) --- */
 
 /* One entity derived from a reading. */

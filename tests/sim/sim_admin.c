@@ -254,11 +254,15 @@ int admin_handle(struct sim *s, struct lws *wsi, struct sim_pss *pss, const char
 	if (!strcmp(p, "inject"))
 		return inject(s, wsi, pss, q, body, body_len);
 	if (!strcmp(p, "label")) {
+		/* The label as a query parameter, or as the raw request body for
+		 * bytes a query cannot carry (a line break cuts the parameter). */
 		const char *l = query_get(q, "label");
 		if ((idx = tracker_arg(s, q)) < 0)
 			return fail(wsi, pss, "no such tracker");
-		if (!l || fleet_set_label(&s->fleet, (size_t)idx, l))
-			return fail(wsi, pss, "label required");
+		int rc = l ? fleet_set_label(&s->fleet, (size_t)idx, l)
+			   : body_len ? fleet_set_label_n(&s->fleet, (size_t)idx, body, body_len) : -1;
+		if (rc)
+			return fail(wsi, pss, "label required (query label=L or a body without NUL)");
 		return ok(wsi, pss);
 	}
 	return fail(wsi, pss, "unknown admin command");

@@ -342,11 +342,18 @@ long fleet_add(struct sim_fleet *f, const char *label, int64_t now)
 
 int fleet_set_label(struct sim_fleet *f, size_t idx, const char *label)
 {
-	if (!fleet_live(f, idx))
+	return fleet_set_label_n(f, idx, label, strlen(label));
+}
+
+int fleet_set_label_n(struct sim_fleet *f, size_t idx, const char *label, size_t len)
+{
+	if (!fleet_live(f, idx) || memchr(label, '\0', len))
 		return -1;
-	char *l = strdup(label);
+	char *l = malloc(len + 1);
 	if (!l)
 		return -1;
+	memcpy(l, label, len);
+	l[len] = '\0';
 	free(f->t[idx].label);
 	f->t[idx].label = l;
 	return 0;

@@ -99,6 +99,9 @@ int fleet_step(struct sim_fleet *f, size_t idx, int64_t now, unsigned readings_e
 /* Adds a tracker (label may be NULL for a generated one). Returns its index or -1. */
 long fleet_add(struct sim_fleet *f, const char *label, int64_t now);
 int fleet_set_label(struct sim_fleet *f, size_t idx, const char *label);
+/* The same from label[0..len) (any bytes: line breaks, invalid UTF-8, for
+ * tests of hostile labels); -1 for a NUL inside, no tracker or no memory. */
+int fleet_set_label_n(struct sim_fleet *f, size_t idx, const char *label, size_t len);
 void fleet_block(struct sim_fleet *f, size_t idx, int blocked);
 void fleet_remove(struct sim_fleet *f, size_t idx);
 

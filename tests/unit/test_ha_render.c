@@ -326,6 +326,21 @@ static void unlabelled_and_bad_readings(void **state)
 	ha_messages_free(&m);
 }
 
+/* Long names are cut between characters, never inside one. */
+static void names_cut_on_character_boundaries(void **state)
+{
+	(void)state;
+	char out[8];
+	ha_copy_text(out, sizeof out, "ab\xe2\x82\xac\xe2\x82\xac"); /* ab€€: 8 bytes */
+	assert_string_equal(out, "ab\xe2\x82\xac");
+	ha_copy_text(out, sizeof out, "abcdef\xc3\xa9");
+	assert_string_equal(out, "abcdef");
+	ha_copy_text(out, sizeof out, "short");
+	assert_string_equal(out, "short");
+	ha_copy_text(out, sizeof out, "abcdefgh");
+	assert_string_equal(out, "abcdefg");
+}
+
 static void bridge_device(void **state)
 {
 	(void)state;
@@ -358,6 +373,7 @@ int main(void)
 		cmocka_unit_test(templates),
 		cmocka_unit_test(unlabelled_and_bad_readings),
 		cmocka_unit_test(bridge_device),
+		cmocka_unit_test(names_cut_on_character_boundaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

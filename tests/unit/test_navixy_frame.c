@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "navixy_frame.h"
+#include "navixy_scan.h"
+#include "utf8.h"
 #include "unit_data.h"
 
 static char err[256];
@@ -391,6 +393,47 @@ static void deep_nesting_refused(void **state)
 	free(text);
 }
 
+/* A frame that is not UTF-8 is parsed from a repaired copy on both paths:
+ * every string and raw item taken from it is valid UTF-8; a valid frame is
+ * used in place (no copy). */
+static void invalid_utf8_is_repaired(void **state)
+{
+	(void)state;
+	static const char bad[] = "{\"type\":\"event\",\"event\":\"state_batch\",\"data\":"
+				  "[{\"source_id\":7,\"gsm\":{\"network_name\":\"NET\xff\xe2\x82\"}}]}";
+	static const char want_raw[] = "{\"source_id\":7,\"gsm\":{\"network_name\":\"NET"
+				       "\xef\xbf\xbd\xef\xbf\xbd\"}}";
+	struct nvx_frame f;
+	assert_int_equal(nvx_frame_parse_fast(bad, sizeof(bad) - 1, &f, err, sizeof err), 0);
+	assert_non_null(f.repaired_text);
+	assert_int_equal(f.n_items, 1);
+	assert_null(f.items[0].obj); /* the fast path took it */
+	assert_int_equal(f.items[0].raw_len, sizeof(want_raw) - 1);
+	assert_memory_equal(f.items[0].raw, want_raw, sizeof(want_raw) - 1);
+	nvx_frame_free(&f);
+
+	assert_int_equal(nvx_frame_parse(bad, sizeof(bad) - 1, &f, err, sizeof err), 0);
+	assert_non_null(f.repaired_text);
+	struct json_object *gsm = NULL;
+	assert_true(json_object_object_get_ex(f.items[0].obj, "gsm", &gsm));
+	const char *net = str_member(gsm, "network_name");
+	assert_string_equal(net, "NET\xef\xbf\xbd\xef\xbf\xbd");
+	nvx_frame_free(&f);
+
+	static const char err_frame[] = "{\"type\":\"error\",\"action\":\"x\",\"status\":"
+					"{\"code\":7,\"description\":\"bad\xc0\"}}";
+	assert_int_equal(nvx_frame_parse_fast(err_frame, sizeof(err_frame) - 1, &f, err, sizeof err),
+			 0);
+	assert_string_equal(f.error.description, "bad\xef\xbf\xbd");
+	nvx_frame_free(&f);
+
+	static const char good[] = "{\"type\":\"event\",\"event\":\"state\",\"data\":"
+				   "{\"source_id\":7,\"label\":\"Grüße\"}}";
+	assert_int_equal(nvx_frame_parse_fast(good, sizeof(good) - 1, &f, err, sizeof err), 0);
+	assert_null(f.repaired_text);
+	nvx_frame_free(&f);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -426,6 +469,7 @@ int main(void)
 		cmocka_unit_test(huge_numbers),
 		cmocka_unit_test(deep_nesting_refused),
 		cmocka_unit_test(names),
+		cmocka_unit_test(invalid_utf8_is_repaired),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

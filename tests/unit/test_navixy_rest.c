@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "navixy_rest.h"
+#include "utf8.h"
 #include "unit_data.h"
 
 static char err[256];
@@ -108,6 +109,49 @@ static void tracker_list_documented(void **state)
 	assert_null(list.items);
 }
 
+/* Labels and descriptions reach payloads: they come out valid UTF-8, cut
+ * descriptions on a character boundary. */
+static void tracker_list_invalid_utf8(void **state)
+{
+	(void)state;
+	struct nvx_tracker_list list;
+	struct nvx_rest_error e;
+	static const char body[] = "{\"success\":true,\"list\":[{\"id\":1,\"label\":\"Van\xff" "7\","
+				   "\"source\":{\"id\":2,\"model\":\"m\xed\xa0\x80\"}},"
+				   "{\"id\":3,\"label\":\"ok \\ud800 \xef\xbf\xbf\"}]}";
+	assert_int_equal(nvx_rest_parse_tracker_list(body, sizeof(body) - 1, &list, &e, err,
+						     sizeof(err)), NVX_REST_OK);
+	assert_true(list.invalid_utf8);
+	assert_int_equal(list.n, 2);
+	assert_string_equal(list.items[0].label, "Van\xef\xbf\xbd" "7");
+	assert_string_equal(list.items[0].model, "m\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	/* an escaped lone surrogate becomes U+FFFD too; U+FFFF is valid UTF-8 */
+	assert_string_equal(list.items[1].label, "ok \xef\xbf\xbd \xef\xbf\xbf");
+	nvx_tracker_list_free(&list);
+
+	static const char ok[] = "{\"success\":true,\"list\":[{\"id\":1,\"label\":\"é\"}]}";
+	assert_int_equal(nvx_rest_parse_tracker_list(ok, sizeof(ok) - 1, &list, &e, err, sizeof(err)),
+			 NVX_REST_OK);
+	assert_false(list.invalid_utf8);
+	nvx_tracker_list_free(&list);
+
+	/* a description longer than the buffer is cut between characters */
+	char api[700];
+	int n = snprintf(api, sizeof api, "{\"success\":false,\"status\":{\"code\":9,"
+			 "\"description\":\"");
+	for (int i = 0; i < 200; i++)
+		n += snprintf(api + n, sizeof api - (size_t)n, "\xe2\x82\xac");
+	snprintf(api + n, sizeof api - (size_t)n, "\"}}");
+	char small[50];
+	assert_int_equal(nvx_rest_parse_tracker_list(api, strlen(api), &list, &e, small,
+						     sizeof(small)), NVX_REST_API_ERROR);
+	assert_true(n2m_utf8_valid(e.description, strlen(e.description)));
+	assert_true(strlen(e.description) >= 250);
+	assert_true(n2m_utf8_valid(small, strlen(small)));
+	assert_true(strlen(small) >= 46);
+	nvx_tracker_list_free(&list);
+}
+
 static void tracker_list_errors(void **state)
 {
 	(void)state;
@@ -179,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(auth_success_forms),
 		cmocka_unit_test(auth_api_error),
+		cmocka_unit_test(tracker_list_invalid_utf8),
 		cmocka_unit_test(auth_malformed),
 		cmocka_unit_test(tracker_list_documented),
 		cmocka_unit_test(tracker_list_errors),

@@ -287,7 +287,12 @@ static void bad_publish_calls_are_rejected(void **state)
 	assert_int_equal(pub("a/b", "x", 1, 3, 0), N2M_PLUGIN_EINVAL);
 	assert_int_equal(pub("a/b", "x", 1, -1, 0), N2M_PLUGIN_EINVAL);
 	assert_int_equal(pub("a/b", "x", 1, 0, 2), N2M_PLUGIN_EINVAL);
-	assert_int_equal(f->host.counters.rejected_calls, 11);
+	/* What Mosquitto disconnects for (topic.h): noncharacters, controls. */
+	assert_int_equal(pub("a/Van\xef\xbf\xbf", "x", 1, 0, 0), N2M_PLUGIN_EINVAL);
+	assert_int_equal(pub("a/\xef\xb7\x90", "x", 1, 0, 0), N2M_PLUGIN_EINVAL);
+	assert_int_equal(pub("a/line\nbreak", "x", 1, 0, 0), N2M_PLUGIN_EINVAL);
+	assert_int_equal(pub("a/\xc2\x85", "x", 1, 0, 0), N2M_PLUGIN_EINVAL);
+	assert_int_equal(f->host.counters.rejected_calls, 15);
 	assert_int_equal(f->io.n, 0); /* none of them reached MQTT */
 
 	/* Good calls go through; an empty payload (a clear) is fine. */
@@ -299,7 +304,7 @@ static void bad_publish_calls_are_rejected(void **state)
 	assert_int_equal(f->io.retain[1], 1);
 	f->io.offline = 1;
 	assert_int_equal(pub("a/b", "x", 1, 0, 0), N2M_PLUGIN_EOFFLINE);
-	assert_int_equal(f->host.counters.rejected_calls, 11);
+	assert_int_equal(f->host.counters.rejected_calls, 15);
 
 	/* Subscribing is for init only; bad filters are refused anyway. */
 	tp_subscribe_fn sub;
@@ -348,7 +353,7 @@ static struct n2m_tracker *add_tracker(struct fixture *f)
 		"\"tracker_id\":100001,\"label\":\"Truck 1\"}";
 	struct n2m_tracker *tr = n2m_tracker_get_or_add(&f->trackers, 100001, NULL);
 	struct nvx_tracker_info info = { .id = 100001, .source_id = 5 };
-	struct nvx_tracker_list list = { &info, 1, 0, "" };
+	struct nvx_tracker_list list = { .items = &info, .n = 1 };
 
 	assert_non_null(tr);
 	assert_int_equal(n2m_tracker_set_label(&f->trackers, tr, "Truck 1", NULL), 0);

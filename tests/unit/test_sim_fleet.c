@@ -238,12 +238,36 @@ static void json_escaping(void **state)
 	free(m);
 }
 
+/* /admin/label's body form: any bytes but NUL, kept as they are. */
+static void labels_from_raw_bytes(void **state)
+{
+	(void)state;
+	struct sim_fleet f;
+	assert_int_equal(fleet_init(&f, 2, 1, T0), 0);
+	static const char raw[] = "Van\nlevel=error \xff\xef\xbf\xbf";
+	assert_int_equal(fleet_set_label_n(&f, 1, raw, sizeof(raw) - 1), 0);
+	assert_memory_equal(f.t[1].label, raw, sizeof(raw));
+	assert_int_equal(fleet_set_label_n(&f, 1, "a\0b", 3), -1);
+	assert_memory_equal(f.t[1].label, raw, sizeof(raw)); /* unchanged */
+	assert_int_equal(fleet_set_label_n(&f, 5, "x", 1), -1);
+	assert_int_equal(fleet_set_label(&f, 0, ""), 0);
+	assert_string_equal(f.t[0].label, "");
+	/* tracker/list carries it JSON-escaped: the line break as \n */
+	struct sbuf b;
+	sbuf_init(&b, 0);
+	sbuf_json_str(&b, f.t[1].label);
+	assert_string_equal(sbuf_data(&b), "\"Van\\nlevel=error \xff\xef\xbf\xbf\"");
+	sbuf_free(&b);
+	fleet_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(same_seed_same_fleet), cmocka_unit_test(statuses),
 		cmocka_unit_test(readings_delta),       cmocka_unit_test(dates),
 		cmocka_unit_test(timespans),            cmocka_unit_test(json_escaping),
+		cmocka_unit_test(labels_from_raw_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "topic.h"
+#include "unit_random.h"
 
 static const char *sanitize(const char *label, size_t len, int64_t id)
 {
@@ -121,6 +122,90 @@ static void validate_publish(void **state)
 	assert_non_null(strstr(err, "65535"));
 }
 
+/* What Mosquitto 2.0 refuses in a PUBLISH topic (and disconnects for). */
+static void topic_name_legality(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *topic;
+		size_t len;
+		const char *why; /* NULL: legal */
+	} cases[] = {
+		{ "navixy/tracker/Grüße €/state", 30, NULL },
+		{ "a/\xf0\x9f\x98\x80/b", 8, NULL },                  /* emoji */
+		{ "a/\xef\xbf\xbd", 5, NULL },                          /* U+FFFD */
+		{ "a/\xef\xbf\xbf", 5, "noncharacter" },                /* U+FFFF */
+		{ "a/\xef\xbf\xbe", 5, "noncharacter" },                /* U+FFFE */
+		{ "a/\xef\xb7\x90", 5, "noncharacter" },                /* U+FDD0 */
+		{ "a/\xef\xb7\xaf", 5, "noncharacter" },                /* U+FDEF */
+		{ "a/\xf0\x9f\xbf\xbf", 6, "noncharacter" },           /* U+1FFFF */
+		{ "a/\xf4\x8f\xbf\xbe", 6, "noncharacter" },           /* U+10FFFE */
+		{ "a/\xef\xb7\xb0", 5, NULL },                          /* U+FDF0 */
+		{ "a/\x01", 3, "control" },
+		{ "a/\x1f", 3, "control" },
+		{ "a/\n", 3, "control" },
+		{ "a/\x7f", 3, "control" },
+		{ "a/\xc2\x80", 4, "control" },                         /* U+0080 */
+		{ "a/\xc2\x9f", 4, "control" },                         /* U+009F */
+		{ "a/\xc2\xa0", 4, NULL },                              /* U+00A0 */
+		{ "a/\0", 3, "NUL" },
+		{ "a/\xed\xa0\x80", 5, "UTF-8" },                       /* surrogate */
+		{ "a/\xc0\xaf", 4, "UTF-8" },                           /* overlong */
+		{ "a/\xf4\x90\x80\x80", 6, "UTF-8" },                   /* > U+10FFFF */
+		{ "a/+", 3, "wildcard" },
+		{ "#", 1, "wildcard" },
+		{ "", 0, "empty" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = n2m_topic_name_why_illegal(cases[i].topic, cases[i].len);
+		if (!cases[i].why) {
+			if (why)
+				fail_msg("case %zu: refused: %s", i, why);
+			assert_true(n2m_topic_name_is_legal(cases[i].topic, cases[i].len));
+		} else {
+			if (!why || !strstr(why, cases[i].why))
+				fail_msg("case %zu: want \"%s\", got \"%s\"", i, cases[i].why,
+					 why ? why : "legal");
+			assert_false(n2m_topic_name_is_legal(cases[i].topic, cases[i].len));
+		}
+	}
+}
+
+static void sanitize_drops_noncharacters(void **state)
+{
+	(void)state;
+	assert_string_equal(S("Van\xef\xbf\xbf" "1", 1), "Van_1");      /* U+FFFF */
+	assert_string_equal(S("\xef\xb7\x90" "Van", 1), "_Van");        /* U+FDD0 */
+	assert_string_equal(S("\xf4\x8f\xbf\xbfx", 1), "_x");           /* U+10FFFF */
+	assert_string_equal(S("\xef\xbf\xbe", 5), "5");                  /* only U+FFFE */
+	assert_string_equal(S("ok\xef\xbf\xbd", 1), "ok\xef\xbf\xbd"); /* U+FFFD kept */
+}
+
+/* Whatever the bytes, a sanitised level is non-empty, at most 64 bytes and
+ * legal on its own and inside a tracker topic. */
+static void sanitized_levels_are_always_legal(void **state)
+{
+	(void)state;
+	static const unsigned char pool[] = { 'a', ' ', '_', '+', '#', '/', 0x00, 0x01, 0x7F,
+					      0xC2, 0x85, 0xA0, 0xEF, 0xBF, 0xBE, 0xB7, 0x90,
+					      0xF4, 0x8F, 0xED, 0xFF, 0x80, 0xE2, 0x82, 0xAC };
+	uint64_t seed = 0x7091c5eedULL;
+	char label[120], level[N2M_TOPIC_LEVEL_MAX + 1], topic[200];
+	for (int round = 0; round < 100000; round++) {
+		size_t len = unit_random(&seed) % sizeof(label);
+		for (size_t i = 0; i < len; i++)
+			label[i] = (char)pool[unit_random(&seed) % sizeof(pool)];
+		size_t n = n2m_topic_sanitize_label(label, len, 42, level);
+		assert_true(n > 0 && n <= N2M_TOPIC_LEVEL_MAX);
+		assert_int_equal(strlen(level), n);
+		if (!n2m_topic_name_is_legal(level, n) || memchr(level, '/', n))
+			fail_msg("round %d: illegal level", round);
+		int tl = n2m_topic_tracker(topic, sizeof topic, "navixy", level, "state");
+		assert_true(tl > 0);
+		assert_true(n2m_topic_name_is_legal(topic, (size_t)tl));
+	}
+}
+
 static void utf8_validity(void **state)
 {
 	(void)state;
@@ -143,6 +228,9 @@ int main(void)
 		cmocka_unit_test(topic_strings),
 		cmocka_unit_test(validate_publish),
 		cmocka_unit_test(utf8_validity),
+		cmocka_unit_test(topic_name_legality),
+		cmocka_unit_test(sanitize_drops_noncharacters),
+		cmocka_unit_test(sanitized_levels_are_always_legal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,8 @@ static void validation(void **state)
 	assert_false(valid("a+/b"));
 	assert_false(valid("a/b+"));
 	assert_false(valid("\xff"));
+	assert_false(valid("a/\xef\xbf\xbf/#"));  /* U+FFFF: the broker would disconnect */
+	assert_false(valid("a/\x01/+"));
 	assert_int_equal(n2m_topic_filter_validate("a\0b", 3, err, sizeof err), -1);
 	assert_non_null(strstr(err, "NUL"));
 	assert_int_equal(n2m_topic_filter_validate(NULL, 0, err, sizeof err), -1);
@@ -106,7 +108,7 @@ static void tracker_view(void **state)
 	/* Models by id, replaced by each tracker list. */
 	struct nvx_tracker_info info[2] = { { .id = 42, .label = "", .model = "m42", .device_id = "d42" },
 					    { .id = 7, .label = "", .model = "m7", .device_id = "d7" } };
-	struct nvx_tracker_list list = { info, 2, 0, "" };
+	struct nvx_tracker_list list = { .items = info, .n = 2 };
 	struct n2m_plugin_models models = { NULL, 0 };
 	assert_int_equal(n2m_plugin_models_set(&models, &list), 0);
 	n2m_plugin_view_build(tr, &models, 0, &buf);
