@@ -12,6 +12,7 @@
 #include "bridge_control.h"
 #include "bridge_plugins.h"
 #include "topic.h"
+#include "url_userinfo.h"
 
 extern char **environ;
 
@@ -164,8 +165,11 @@ static void shutdown_cleanly(struct bridge *b)
 
 int bridge_run(struct bridge *b)
 {
-	n2m_log(&b->log, N2M_LOG_INFO, "bridge.starting", "version=%s mqtt=%s", N2M_VERSION,
-		b->mqtt.server_uri);
+	char mqtt_url[512], api_url[512];
+	n2m_redact_url(b->cfg.mqtt.url, mqtt_url, sizeof mqtt_url);
+	n2m_redact_url(b->cfg.navixy.api_url, api_url, sizeof api_url);
+	n2m_log(&b->log, N2M_LOG_INFO, "bridge.starting", "version=%s mqtt=%s navixy=%s",
+		N2M_VERSION, mqtt_url, api_url);
 	if (n2m_mqtt_start(&b->mqtt) != 0) {
 		n2m_log(&b->log, N2M_LOG_ERROR, "bridge.thread_failed", "what=mqtt_connector");
 		return -1;
