@@ -258,7 +258,7 @@ static void explain_failure(struct n2m_mqtt *m, int rc, char *why, size_t whylen
 		.cert_file = m->cert_file, .key_file = m->key_file,
 		.key_password = m->key_password, .timeout_s = m->connect_timeout_s,
 	};
-	char host[256], paho[120];
+	char host[256], paho[300];
 
 	n2m_mqtt_connect_text(m->mqtt_version == MQTTVERSION_5, rc, paho, sizeof paho);
 	if (n2m_mqtt_connect_refused(rc) || rc != MQTTCLIENT_FAILURE) {

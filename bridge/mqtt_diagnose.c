@@ -29,8 +29,8 @@ static const char *const connack311[] = {
 	"unacceptable protocol version (try mqtt.protocol = 311 or 5)",
 	"client identifier rejected (mqtt.client_id)",
 	"server unavailable",
-	"bad user name or password (mqtt.username, mqtt.password)",
-	"not authorized (the broker's ACL or password file refuses this client)",
+	"bad user name or password (check mqtt.username and mqtt.password)",
+	"not authorized (check mqtt.username, mqtt.password and the broker's ACL)",
 };
 
 /* A hint after the broker's own words for the MQTT 5 codes users meet. */
@@ -39,8 +39,8 @@ static const char *hint5(int rc)
 	switch (rc) {
 	case 132: return " (try mqtt.protocol = 311)";
 	case 133: return " (mqtt.client_id)";
-	case 134: return " (mqtt.username, mqtt.password)";
-	case 135: return " (the broker's ACL or password file refuses this client)";
+	case 134: return " (check mqtt.username and mqtt.password)";
+	case 135: return " (check mqtt.username, mqtt.password and the broker's ACL)";
 	default: return "";
 	}
 }
