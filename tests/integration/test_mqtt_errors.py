@@ -56,16 +56,18 @@ def test_unresolvable_host(make_stack):
     wait_reason(stack, "cannot resolve host no-such-broker.invalid")
 
 
-def password_broker(tmp_path, user, secret):
+def password_broker(tmp_path, **users):
     pwfile = tmp_path / "passwd"
-    subprocess.run(["mosquitto_passwd", "-c", "-b", str(pwfile), user, secret], check=True,
-                   capture_output=True, timeout=10)
+    pwfile.write_text("")
+    for user, secret in users.items():
+        subprocess.run(["mosquitto_passwd", "-b", str(pwfile), user, secret], check=True,
+                       capture_output=True, timeout=10)
     return CustomBroker(str(tmp_path), [f"password_file {pwfile}", "allow_anonymous false"],
                         "pw-broker")
 
 
 def test_bad_password_in_both_protocols(make_stack, tmp_path):
-    broker = password_broker(tmp_path, "bridge", "Right-pw-1")
+    broker = password_broker(tmp_path, bridge="Right-pw-1")
     try:
         stack = make_stack(start_bridge=False)
         stack.bridge.settings["mqtt"].update(url=f"mqtt://127.0.0.1:{broker.port}",
@@ -86,20 +88,12 @@ def test_bad_password_in_both_protocols(make_stack, tmp_path):
 
 
 def test_credentials_in_the_url_log_in(make_stack, tmp_path):
-    secret = "Url-Pa55:w@rd"  # ':' and '@' percent-encoded in the URL
-    broker = password_broker(tmp_path, "bridge", secret)
+    # ':' and '@' of the password percent-escaped in the URL.
+    broker = password_broker(tmp_path, bridge="Url-Pa55:w@rd", tester="tester-pw")
     try:
         stack = make_stack(start_bridge=False)
-        stack.bridge.settings["mqtt"]["url"] = (f"mqtt://bridge:Url-Pa55%3Aw%40rd@127.0.0.1:"
-                                                f"{broker.port}")
-        mosquitto_passwd = subprocess.run(["mosquitto_passwd", "-b", str(tmp_path / "passwd"),
-                                           "tester", "tester-pw"], capture_output=True, timeout=10)
-        assert mosquitto_passwd.returncode == 0
-        broker.stop()  # reload the password file with the tester in it
-        broker = CustomBroker(str(tmp_path), [f"password_file {tmp_path / 'passwd'}",
-                                              "allow_anonymous false"], "pw-broker2")
-        stack.bridge.settings["mqtt"]["url"] = stack.bridge.settings["mqtt"]["url"].rsplit(
-            ":", 1)[0] + f":{broker.port}"
+        url = f"mqtt://bridge:Url-Pa55%3Aw%40rd@127.0.0.1:{broker.port}"
+        stack.bridge.settings["mqtt"]["url"] = url
         sub = Client(broker.port, username="tester", password="tester-pw")
         stack.bridge.start()
         try:
@@ -107,10 +101,9 @@ def test_credentials_in_the_url_log_in(make_stack, tmp_path):
                        what="online with the URL's credentials")
             wait_until(lambda: sub.latest("navixy/bridge/info"), 10, what="bridge/info")
             info = json.loads(sub.latest("navixy/bridge/info"))
-            assert info["config"]["mqtt"]["url"] == (f"mqtt://bridge:<redacted>@127.0.0.1:"
-                                                     f"{broker.port}")
         finally:
             sub.close()
+        assert info["config"]["mqtt"]["url"] == f"mqtt://bridge:<redacted>@127.0.0.1:{broker.port}"
         assert stack.bridge.stop() == 0
         everything = stack.bridge.log() + json.dumps(info)
         for leaked in ("Url-Pa55", "%3Aw%40rd"):
