@@ -1,7 +1,7 @@
 /*
  * bridge.c - the bridge's lifecycle: building every part around one lws
- * context, the service loop with its periodic tick, clean shutdown and
- * SIGHUP reload (see bridge.h).
+ * context, the service loop with its periodic tick and clean shutdown
+ * (see bridge.h; SIGHUP reload is bridge_reload.c).
  */
 #include "bridge_parts.h"
 
@@ -11,8 +11,7 @@
 #include "bridge_control.h"
 #include "bridge_plugins.h"
 #include "topic.h"
-
-extern char **environ;
+#include "url_userinfo.h"
 
 #define TICK_US ((lws_usec_t)200 * 1000)  /* signal flags are checked this often */
 #define STALE_CHECK_S 5
@@ -162,8 +161,11 @@ static void shutdown_cleanly(struct bridge *b)
 
 int bridge_run(struct bridge *b)
 {
-	n2m_log(&b->log, N2M_LOG_INFO, "bridge.starting", "version=%s mqtt=%s", N2M_VERSION,
-		b->mqtt.server_uri);
+	char mqtt_url[512], api_url[512];
+	n2m_redact_url(b->cfg.mqtt.url, mqtt_url, sizeof mqtt_url);
+	n2m_redact_url(b->cfg.navixy.api_url, api_url, sizeof api_url);
+	n2m_log(&b->log, N2M_LOG_INFO, "bridge.starting", "version=%s mqtt=%s navixy=%s",
+		N2M_VERSION, mqtt_url, api_url);
 	if (n2m_mqtt_start(&b->mqtt) != 0) {
 		n2m_log(&b->log, N2M_LOG_ERROR, "bridge.thread_failed", "what=mqtt_connector");
 		return -1;
@@ -182,107 +184,6 @@ int bridge_run(struct bridge *b)
 		}
 	}
 	shutdown_cleanly(b);
-	return 0;
-}
-
-/* ---------- reload ---------- */
-
-static int differs(const char *a, const char *c)
-{
-	return strcmp(a ? a : "", c ? c : "") != 0;
-}
-
-/* Logs every changed setting that only a restart applies. */
-static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
-{
-	const struct n2m_config *o = &b->cfg;
-	struct { const char *key; int changed; } keys[] = {
-		{ "navixy.api_url", differs(o->navixy.api_url, n->navixy.api_url) },
-		{ "navixy.ws_url", differs(o->navixy.ws_url, n->navixy.ws_url) },
-		{ "navixy.api_key", differs(o->navixy.api_key, n->navixy.api_key) },
-		{ "navixy.login", differs(o->navixy.login, n->navixy.login) },
-		{ "navixy.password", differs(o->navixy.password, n->navixy.password) },
-		{ "navixy.liveness_s", o->navixy.liveness_s != n->navixy.liveness_s },
-		{ "navixy.rest_timeout_s", o->navixy.rest_timeout_s != n->navixy.rest_timeout_s },
-		{ "navixy.track_message_size", o->navixy.track_message_size != n->navixy.track_message_size },
-		{ "mqtt.url", differs(o->mqtt.url, n->mqtt.url) },
-		{ "mqtt.client_id", differs(o->mqtt.client_id, n->mqtt.client_id) },
-		{ "mqtt.username", differs(o->mqtt.username, n->mqtt.username) },
-		{ "mqtt.password", differs(o->mqtt.password, n->mqtt.password) },
-		{ "mqtt.protocol", o->mqtt.protocol != n->mqtt.protocol },
-		{ "mqtt.base_topic", differs(o->mqtt.base_topic, n->mqtt.base_topic) },
-		{ "bridge.instance", differs(o->bridge.instance, n->bridge.instance) },
-		{ "bridge.shard", differs(o->bridge.shard, n->bridge.shard) },
-		{ "bridge.standby_for", differs(o->bridge.standby_for, n->bridge.standby_for) },
-		{ "bridge.takeover_s", o->bridge.takeover_s != n->bridge.takeover_s },
-		{ "topics.id_mode", o->topics.id_mode != n->topics.id_mode },
-		{ "log.syslog", o->log.syslog != n->log.syslog },
-		{ "health.interval_s", o->health.interval_s != n->health.interval_s },
-		{ "health.http_listen", differs(o->health.http_listen, n->health.http_listen) },
-	};
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (keys[i].changed)
-			n2m_log(&b->log, N2M_LOG_WARN, "config.restart_needed", "key=%s", keys[i].key);
-}
-
-/* New subscriptions: unsubscribe the old set upstream, subscribe the new. */
-static void apply_subscriptions(struct bridge *b, const struct n2m_sub_set *wanted)
-{
-	size_t len = 0;
-	char *unsub;
-
-	if (n2m_sub_set_equal(&b->desired, wanted))
-		return;
-	unsub = n2m_upstream_is_connected(&b->upstream) ? bridge_unsubscribe_message(b, &len) : NULL;
-	if (unsub) {
-		n2m_upstream_send(&b->upstream, unsub, len);
-		free(unsub);
-	}
-	n2m_sub_set_free(&b->desired);
-	if (n2m_sub_set_copy(&b->desired, wanted) != 0)
-		n2m_sub_set_init(&b->desired);
-	if (n2m_upstream_is_connected(&b->upstream))
-		bridge_upstream_open(b);
-	bridge_publish_event(b, "subscriptions", n2m_sub_set_to_json(&b->desired));
-	n2m_log(&b->log, N2M_LOG_INFO, "config.subscriptions_changed", "connected=%s", n2m_upstream_is_connected(&b->upstream) ? "yes" : "no");
-}
-
-int bridge_reload(struct bridge *b)
-{
-	struct n2m_config n;
-	char err[512];
-
-	if (!b->cfg.source_path) {
-		n2m_log(&b->log, N2M_LOG_INFO, "config.reload_skipped", "reason=no_config_file");
-		return 0;
-	}
-	if (n2m_config_load(&n, b->cfg.source_path, environ, err, sizeof err) != 0) {
-		n2m_log(&b->log, N2M_LOG_ERROR, "config.reload_failed", "error=\"%s\"", err);
-		n2m_config_free(&n);
-		return -1;
-	}
-	log_restart_needed(b, &n);
-	n2m_log_set_level(&b->log, n.log.level);
-	b->cfg.log.level = n.log.level;
-	/* Retain/QoS per class and stale_after apply from the next publication;
-	 * id_mode stays (the tracker table is keyed by it). */
-	enum n2m_topic_id_mode id_mode = b->cfg.topics.id_mode;
-	b->cfg.topics = n.topics;
-	b->cfg.topics.id_mode = id_mode;
-	b->cfg.navixy.tracker_refresh_min_s = n.navixy.tracker_refresh_min_s;
-	b->cfg.navixy.tracker_refresh_s = n.navixy.tracker_refresh_s;
-	/* Only a change of the file's subscriptions applies: a SIGHUP for
-	 * another setting must not undo what the control plane changed. */
-	if (!n2m_sub_set_equal(&b->cfg.subscriptions, &n.subscriptions)) {
-		apply_subscriptions(b, &n.subscriptions);
-		bridge_control_save(b);
-	}
-	n2m_sub_set_free(&b->cfg.subscriptions);
-	n2m_sub_set_copy(&b->cfg.subscriptions, &n.subscriptions);
-	n2m_config_free(&n);
-	n2m_log(&b->log, N2M_LOG_INFO, "config.reloaded", "path=%s log_level=%s", b->cfg.source_path,
-		n2m_log_level_name(b->cfg.log.level));
-	bridge_publish_info(b);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 
 struct bridge;
 struct n2m_mqtt_message;
+struct n2m_sub_set;
 struct nvx_response;
 struct nvx_error;
 
@@ -37,6 +38,13 @@ int bridge_control_init(struct bridge *b, char *err, size_t errlen);
  * changed config subscriptions): saves it to control.state_file so a
  * restart keeps it. */
 void bridge_control_save(struct bridge *b);
+
+/* The desired set was replaced by a SIGHUP (it was `before`): the trackers
+ * no subscription covers any more get their retained topics cleared when
+ * topics.clear_on_unsubscribe, as after a control unsubscribe: once Navixy
+ * confirmed the unsubscribe when it was sent (sent_upstream), else now. */
+void bridge_control_reload_clear(struct bridge *b, const struct n2m_sub_set *before,
+				 int sent_upstream);
 
 /* Shutdown, while MQTT is still up: answers every request still waiting
  * for Navixy with "pending" (their changes are in the saved set), so each

@@ -56,6 +56,7 @@ struct ctl_pending {
 	size_t n_clear;
 	char *warning;               /* e.g. a failed state-file save, or NULL */
 	int64_t deadline_ms;         /* monotonic */
+	int reload;                  /* a SIGHUP's clear waiting for Navixy: no request to answer */
 };
 
 struct n2m_control {

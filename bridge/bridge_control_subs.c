@@ -243,6 +243,12 @@ static void refused(struct bridge *b, struct ctl_pending *p, const char *what, i
 {
 	char err[400];
 
+	if (p->reload) {
+		/* Navixy kept the old subscription: keep the topics, as for a request. */
+		n2m_log(&b->log, N2M_LOG_WARN, "config.unsubscribe_refused", "code=%d", code);
+		pending_free(p);
+		return;
+	}
 	b->control->counters.upstream_errors++;
 	snprintf(err, sizeof err, "upstream: Navixy refused the %s: code %d (%s)", what, code,
 		 description ? description : "");
@@ -314,6 +320,52 @@ void bridge_control_upstream_error(struct bridge *b, const struct nvx_error *e)
 	}
 	lws_sul_cancel(&c->sul_timeout);
 	schedule_timeout(c);
+}
+
+/* ---------- SIGHUP ---------- */
+
+/* Waits for Navixy's answer to the unsubscribe of `before` (sent whole by
+ * the reload): any of its types completes it. */
+static struct ctl_pending *reload_pending(struct bridge *b, const struct n2m_sub_set *before)
+{
+	struct ctl_pending *p = calloc(1, sizeof *p);
+	int timeout_s = b->cfg.navixy.connect_timeout_s > 0 ? b->cfg.navixy.connect_timeout_s : 10;
+
+	if (!p)
+		return NULL;
+	for (int t = N2M_SUB_TYPE_COUNT - 1; t >= 0; t--)
+		if (before->subs[t].active)
+			p->sub.type = (enum n2m_sub_type)t;
+	p->sub.all = 1;
+	p->command = N2M_CTL_UNSUBSCRIBE;
+	p->reply.silent = 1;
+	p->reload = 1;
+	p->deadline_ms = ctl_now_ms() + (int64_t)timeout_s * 1000;
+	return p;
+}
+
+void bridge_control_reload_clear(struct bridge *b, const struct n2m_sub_set *before,
+				 int sent_upstream)
+{
+	int64_t *clear = NULL;
+	size_t n_clear = 0;
+
+	if (!b->control)
+		return;
+	if (uncovered_trackers(b, before, &clear, &n_clear) != 0) {
+		n2m_log(&b->log, N2M_LOG_ERROR, "control.out_of_memory", "what=clear_list");
+		return;
+	}
+	struct ctl_pending *p = n_clear && sent_upstream ? reload_pending(b, before) : NULL;
+	if (p) {
+		p->clear_ids = clear;
+		p->n_clear = n_clear;
+		push_pending(b->control, p);
+		return;
+	}
+	if (n_clear)
+		clear_trackers(b, clear, n_clear);
+	free(clear);
 }
 
 /* ---------- requests ---------- */

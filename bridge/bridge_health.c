@@ -75,7 +75,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_ERR_UNKNOWN_SOURCES] = c->unknown_sources;
 	v[N2M_HM_ERR_LOGOUTS] = c->logouts;
 	v[N2M_HM_ERR_UPSTREAM_FAILURES] = u->failures;
-	v[N2M_HM_ERR_MQTT_CONNECT_FAILURES] = b->mqtt.counters.connect_failures;
+	v[N2M_HM_ERR_MQTT_CONNECT_FAILURES] = atomic_load(&b->mqtt.counters.connect_failures);
 	v[N2M_HM_ERR_REST_FAILURES] = c->rest_failures;
 	v[N2M_HM_ERR_INVALID_UTF8] = c->invalid_utf8;
 	v[N2M_HM_DROP_OVERSIZED] = u->oversized;
@@ -89,7 +89,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 static void collect_connections(struct bridge *b, uint64_t *v)
 {
 	const struct n2m_mqtt_counters *m = &b->mqtt.counters;
-	uint64_t mqtt_attempts = m->connects + m->connect_failures;
+	uint64_t mqtt_attempts = m->connects + atomic_load(&b->mqtt.counters.connect_failures);
 	size_t trackers = n2m_tracker_table_count(&b->trackers);
 
 	v[N2M_HM_UPSTREAM_CONNECTS] = b->upstream.counters.connects;

@@ -184,7 +184,10 @@ static void on_response(struct bridge *b, const struct nvx_response *r)
 static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 {
 	b->counters.error_frames++;
-	n2m_log(&b->log, N2M_LOG_ERROR, "upstream.error", "action=%s code=%d description=\"%s\"",
+	int routine = bridge_uses_login(b) &&
+		      (e->code == NVX_CODE_SESSION_ENDED || e->code == NVX_CODE_WRONG_HASH);
+	n2m_log(&b->log, routine ? N2M_LOG_WARN : N2M_LOG_ERROR, "upstream.error",
+		"action=%s code=%d description=\"%s\"",
 		e->action_name ? e->action_name : "null", e->code, e->description);
 	bridge_control_upstream_error(b, e);
 	if (e->code == NVX_CODE_SESSION_ENDED || e->code == NVX_CODE_WRONG_HASH) {

@@ -46,6 +46,7 @@ int bridge_plugins_init(struct bridge *b, char *err, size_t errlen)
 		snprintf(err, errlen, "plugins: out of memory");
 		return -1;
 	}
+	b->plugins.config_file = b->cfg.source_path;
 	return n2m_plugin_host_load(&b->plugins, b->cfg.plugins, b->cfg.n_plugins, NULL, err,
 				    errlen);
 }

@@ -4,6 +4,7 @@
  * line), then the environment, then the cross-field validation.
  */
 #include "config_internal.h"
+#include "shard.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Out of memory while filling defaults leaves nothing sensible to run with,
@@ -219,6 +221,87 @@ static void set_include_dir(config_t *lc, const char *path)
 	free(dir);
 }
 
+/* Opens a file libconfig is about to read. libconfig's scanner prints
+ * "input in flex scanner failed" and exits the process when read() fails,
+ * as it does on a directory: refuse those here, with the reason. */
+static FILE *open_config_file(const char *path, const struct n2m_origin *where, char *err,
+			      size_t errlen)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		n2m_config_error(err, errlen, where, path, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		n2m_config_error(err, errlen, where, path, "cannot read: a directory, not a file");
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* The same check for every @include "file" of f (libconfig opens them
+ * itself), relative to dir as libconfig resolves them, to its depth limit. */
+static int check_includes(FILE *f, const char *name, const char *dir, int depth, char *err,
+			  size_t errlen)
+{
+	char line[4096];
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		const char *p = line + strspn(line, " \t");
+		if (strncmp(p, "@include", 8) != 0)
+			continue;
+		p += 8;
+		p += strspn(p, " \t");
+		const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (!end || depth >= 10)
+			continue; /* libconfig reports these itself */
+		char path[4096];
+		snprintf(path, sizeof path, "%s%.*s", p[1] == '/' || !dir ? "" : dir,
+			 (int)(end - p - 1), p + 1);
+		struct n2m_origin where = { .file = name, .line = lineno };
+		struct stat st;
+		if (stat(path, &st) != 0)
+			continue; /* libconfig says it cannot open it */
+		FILE *inc = open_config_file(path, &where, err, errlen);
+		if (!inc)
+			return -1;
+		int rc = check_includes(inc, path, dir, depth + 1, err, errlen);
+		fclose(inc);
+		if (rc < 0)
+			return -1;
+	}
+	rewind(f);
+	return 0;
+}
+
+/* The directory of path with its '/', or NULL when it has none. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? strndup(path, (size_t)(slash - path) + 1) : NULL;
+}
+
+static int read_file_into(config_t *lc, const char *path, char *err, size_t errlen)
+{
+	FILE *f = open_config_file(path, NULL, err, errlen);
+	if (!f)
+		return -1;
+	char *dir = dir_of(path);
+	int rc = check_includes(f, path, dir, 1, err, errlen);
+	free(dir);
+	if (rc == 0) {
+		set_include_dir(lc, path);
+		rc = config_read(lc, f) ? 1 : 0;
+	} else {
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
 /* Parses the file (path) or the text into a new config_t kept in cfg. */
 static int parse_libconfig(struct n2m_config *cfg, const char *path, const char *text,
 			   const char *name, char *err, size_t errlen)
@@ -232,14 +315,9 @@ static int parse_libconfig(struct n2m_config *cfg, const char *path, const char 
 	cfg->libconfig = lc;
 	int ok;
 	if (path) {
-		FILE *f = fopen(path, "r");
-		if (!f) {
-			n2m_config_error(err, errlen, NULL, path, "cannot read: %s", strerror(errno));
+		ok = read_file_into(lc, path, err, errlen);
+		if (ok < 0)
 			return -1;
-		}
-		set_include_dir(lc, path);
-		ok = config_read(lc, f);
-		fclose(f);
 	} else {
 		ok = config_read_string(lc, text);
 	}
@@ -256,24 +334,33 @@ static int parse_libconfig(struct n2m_config *cfg, const char *path, const char 
 }
 
 /* ws_url defaults to the REST base with http->ws, https->wss and
- * "/event/subscription" appended, as Navixy serves it. */
+ * "/event/subscription" appended, as Navixy serves it. A user:password@ of
+ * api_url (HTTP basic auth, e.g. for a proxy) is not carried over: the
+ * WebSocket authenticates with the session hash. */
 static int derive_ws_url(struct n2m_config *cfg)
 {
-	const char *api = cfg->navixy.api_url;
-	if (cfg->navixy.ws_url[0] || strncmp(api, "http", 4) != 0)
+	if (cfg->navixy.ws_url[0] || strncmp(cfg->navixy.api_url, "http", 4) != 0)
 		return 0;
+	struct n2m_url_parts parts;
+	if (n2m_url_split(cfg->navixy.api_url, &parts) == N2M_URL_NO_MEMORY) {
+		n2m_url_parts_free(&parts);
+		return -1;
+	}
+	/* A bad escape is reported for api_url itself by the validation. */
+	const char *api = parts.stripped ? parts.stripped : cfg->navixy.api_url;
 	size_t len = strlen(api);
 	while (len > 0 && api[len - 1] == '/')
 		len--;
 	size_t size = len + sizeof("/event/subscription");
 	char *ws = malloc(size);
-	if (!ws)
-		return -1;
-	/* "http..." -> "ws...": the rest (including an "s") stays. */
-	snprintf(ws, size, "ws%.*s/event/subscription", (int)(len - 4), api + 4);
-	free(cfg->navixy.ws_url);
-	cfg->navixy.ws_url = ws;
-	return 0;
+	if (ws) {
+		/* "http..." -> "ws...": the rest (including an "s") stays. */
+		snprintf(ws, size, "ws%.*s/event/subscription", (int)(len - 4), api + 4);
+		free(cfg->navixy.ws_url);
+		cfg->navixy.ws_url = ws;
+	}
+	n2m_url_parts_free(&parts);
+	return ws ? 0 : -1;
 }
 
 static int load(struct n2m_config *cfg, const char *path, const char *text, const char *name,
@@ -397,9 +484,77 @@ static int check_subscriptions(const struct n2m_sub_set *set, char *err, size_t 
 	return 0;
 }
 
+/* A user name or password in mqtt.url goes into the CONNECT; each may come
+ * from the URL or from its setting, not from both. */
+static int check_mqtt_userinfo(const struct n2m_mqtt_config *m, char *err, size_t errlen)
+{
+	struct n2m_url_parts parts;
+	enum n2m_url_split_result rc = n2m_url_split(m->url, &parts);
+	int user = parts.user != NULL, password = parts.password != NULL;
+	n2m_url_parts_free(&parts);
+	if (rc == N2M_URL_NO_MEMORY) {
+		n2m_config_error(err, errlen, NULL, "mqtt.url", "out of memory");
+		return -1;
+	}
+	if (rc == N2M_URL_BAD_ESCAPE) {
+		n2m_config_error(err, errlen, NULL, "mqtt.url",
+				 "bad %%-escape in user:password@ (write %%40 for @, %%3A for :, "
+				 "%%25 for %%)");
+		return -1;
+	}
+	if ((user && m->username[0]) || (password && m->password[0])) {
+		n2m_config_error(err, errlen, NULL, "mqtt.url",
+				 "has a %s in user:password@ and mqtt.%s is set too: give it once",
+				 user && m->username[0] ? "user name" : "password",
+				 user && m->username[0] ? "username" : "password");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_urls(const struct n2m_config *cfg, char *err, size_t errlen)
+{
+	struct n2m_url_parts parts;
+	enum n2m_url_split_result rc = n2m_url_split(cfg->navixy.api_url, &parts);
+	n2m_url_parts_free(&parts);
+	if (rc == N2M_URL_BAD_ESCAPE) {
+		n2m_config_error(err, errlen, NULL, "navixy.api_url",
+				 "bad %%-escape in user:password@");
+		return -1;
+	}
+	if (n2m_url_has_userinfo(cfg->navixy.ws_url)) {
+		n2m_config_error(err, errlen, NULL, "navixy.ws_url",
+				 "must not carry user:password@ (the WebSocket authenticates with "
+				 "the session hash)");
+		return -1;
+	}
+	return check_mqtt_userinfo(&cfg->mqtt, err, errlen);
+}
+
+/* A hot standby names itself (bridge.instance, or mqtt.client_id when
+ * sharded) and its peer differently; bridge_standby.c relies on it. */
+static int check_standby(const struct n2m_config *cfg, char *err, size_t errlen)
+{
+	const struct n2m_bridge_config *br = &cfg->bridge;
+	struct n2m_shard shard;
+	char why[160];
+
+	if (!br->standby_for[0] || n2m_shard_parse(br->shard, &shard, why, sizeof why) != 0)
+		return 0;
+	const char *self = br->instance[0] ? br->instance
+			   : n2m_shard_active(&shard) ? cfg->mqtt.client_id : "";
+	if (!self[0] || strcmp(self, br->standby_for) == 0) {
+		n2m_config_error(err, errlen, NULL, "bridge.standby_for",
+				 "needs bridge.instance set and different from the peer's name");
+		return -1;
+	}
+	return 0;
+}
+
 int n2m_config_validate(const struct n2m_config *cfg, char *err, size_t errlen)
 {
-	if (check_table(cfg, err, errlen) < 0 || check_credentials(&cfg->navixy, err, errlen) < 0)
+	if (check_table(cfg, err, errlen) < 0 || check_credentials(&cfg->navixy, err, errlen) < 0 ||
+	    check_urls(cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->navixy.backoff_min_ms > cfg->navixy.backoff_max_ms) {
 		n2m_config_error(err, errlen, NULL, "navixy.backoff_min_ms",
@@ -407,7 +562,7 @@ int n2m_config_validate(const struct n2m_config *cfg, char *err, size_t errlen)
 				 cfg->navixy.backoff_min_ms, cfg->navixy.backoff_max_ms);
 		return -1;
 	}
-	if (check_tls(cfg, err, errlen) < 0)
+	if (check_tls(cfg, err, errlen) < 0 || check_standby(cfg, err, errlen) < 0)
 		return -1;
 	return check_subscriptions(&cfg->subscriptions, err, errlen);
 }

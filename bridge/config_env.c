@@ -169,6 +169,13 @@ static int apply_secret_file(struct n2m_config *cfg, const struct n2m_setting *s
 				 : errno == EINVAL ? "contains a NUL byte" : strerror(errno));
 		return -1;
 	}
+	if (!secret[0]) {
+		/* An empty secret would surface later as "password required"
+		 * without naming the file that should have held it. */
+		free(secret);
+		n2m_config_error(err, errlen, &where, s->path, "%s is empty", file);
+		return -1;
+	}
 	int rc = apply_text(cfg, s, secret, &where, err, errlen);
 	/* Do not leave the secret in freed memory. */
 	memset(secret, 0, strlen(secret));

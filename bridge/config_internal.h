@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "url_userinfo.h"
 
 #define N2M_ENV_PREFIX "NAVIXY2MQTT_"
 #define N2M_REDACTED "<redacted>"
@@ -90,7 +91,5 @@ int n2m_config_load_subscriptions(struct n2m_config *cfg, const void *setting, c
 int n2m_config_load_plugins(struct n2m_config *cfg, const void *setting, const char *file,
 			    char *err, size_t errlen);
 
-/* Copies url into out with any password in user:password@ replaced. */
-void n2m_redact_url(const char *url, char *out, size_t outlen);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "config_internal.h"
 #include "response_topic.h"
+#include "health_http.h"
 #include "shard.h"
 
 #include <limits.h>
@@ -124,16 +125,14 @@ static int check_response_allow(const char *value, char *why, size_t whylen)
 	return 0;
 }
 
-/* "" (off) or "host:port" with a port 1..65535. */
+/* "" (off) or what the HTTP endpoint can listen on (health_http.h). */
 static int check_listen(const char *value, char *why, size_t whylen)
 {
-	if (!value[0])
-		return 0;
-	const char *colon = strrchr(value, ':');
-	char *end = NULL;
-	long port = colon ? strtol(colon + 1, &end, 10) : 0;
-	if (!colon || colon == value || !colon[1] || *end || port < 1 || port > 65535) {
-		snprintf(why, whylen, "must be \"\" (off) or host:port (got \"%s\")", value);
+	char host[256];
+	int port;
+	if (value[0] && n2m_health_http_parse_listen(value, host, sizeof host, &port) != 0) {
+		snprintf(why, whylen, "must be \"\" (off) or <numeric address>:<port>, with "
+			 "localhost or * allowed for the address (got \"%s\")", value);
 		return -1;
 	}
 	return 0;
@@ -450,21 +449,4 @@ void n2m_config_error(char *err, size_t errlen, const struct n2m_origin *where,
 		vsnprintf(err + used, errlen - used, fmt, ap);
 		va_end(ap);
 	}
-}
-
-void n2m_redact_url(const char *url, char *out, size_t outlen)
-{
-	const char *scheme_end = strstr(url, "://");
-	const char *host = scheme_end ? scheme_end + 3 : url;
-	size_t authority = strcspn(host, "/?#");
-	const char *at = NULL;
-	for (const char *p = host; p < host + authority; p++)
-		if (*p == '@')
-			at = p;
-	const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
-	if (!colon) {
-		snprintf(out, outlen, "%s", url);
-		return;
-	}
-	snprintf(out, outlen, "%.*s:%s%s", (int)(colon - url), url, N2M_REDACTED, at);
 }

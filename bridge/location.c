@@ -53,6 +53,14 @@ static void take(struct json_object *v, double *slot, uint32_t bit, uint32_t *pr
 		*present |= bit;
 }
 
+/* gps.updated: published in UTC with a "Z" whatever form Navixy used
+ * (navixy_time.h); a text that is no date leaves fix_time unknown. */
+static void set_fix_time(struct n2m_location *l, const char *s, size_t len)
+{
+	if (nvx_time_normalize(s, len, l->fix_time, sizeof(l->fix_time), &l->fix_epoch) >= 0)
+		l->present |= N2M_LOC_FIX_TIME | N2M_LOC_FIX_EPOCH;
+}
+
 int n2m_location_from_state(struct json_object *state, struct n2m_location *loc)
 {
 	struct json_object *gps = member(state, "gps");
@@ -70,16 +78,9 @@ int n2m_location_from_state(struct json_object *state, struct n2m_location *loc)
 	take(member(gps, "heading"), &l.heading, N2M_LOC_HEADING, &l.present);
 	take(member(gps, "precision"), &l.gps_accuracy, N2M_LOC_ACCURACY, &l.present);
 	struct json_object *updated = member(gps, "updated");
-	if (json_object_is_type(updated, json_type_string)) {
-		size_t n = (size_t)json_object_get_string_len(updated);
-		const char *s = json_object_get_string(updated);
-		if (n < sizeof(l.fix_time)) {
-			memcpy(l.fix_time, s, n + 1);
-			l.present |= N2M_LOC_FIX_TIME;
-			if (nvx_time_parse(s, n, &l.fix_epoch) == 0)
-				l.present |= N2M_LOC_FIX_EPOCH;
-		}
-	}
+	if (json_object_is_type(updated, json_type_string))
+		set_fix_time(&l, json_object_get_string(updated),
+			     (size_t)json_object_get_string_len(updated));
 	l.stale = loc->stale;
 	l.valid = 1;
 	*loc = l;
@@ -130,13 +131,7 @@ static int updated_text(const char *v, size_t len, struct n2m_location *l)
 	len -= 2;
 	if (memchr(v, '\\', len))
 		return -1;
-	if (len < sizeof(l->fix_time)) {
-		memcpy(l->fix_time, v, len);
-		l->fix_time[len] = '\0';
-		l->present |= N2M_LOC_FIX_TIME;
-		if (nvx_time_parse(l->fix_time, len, &l->fix_epoch) == 0)
-			l->present |= N2M_LOC_FIX_EPOCH;
-	}
+	set_fix_time(l, v, len);
 	return 0;
 }
 

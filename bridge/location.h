@@ -7,7 +7,9 @@
  * Sources: gps.location.lat/lng (or gps.lat/lng, as the docs' field list
  * has it), gps.alt, gps.speed, gps.heading, gps.precision, gps.updated.
  * Numbers sent as strings are converted; absent, null or unparsable values
- * render as null. stale is true when the fix time is older than
+ * render as null. fix_time is gps.updated as ISO 8601 in UTC with a "Z"
+ * whatever form Navixy sent (navixy_time.h), null when it is no date.
+ * stale is true when the fix time is older than
  * stale_after_s, or unknown (no or unparsable gps.updated); stale_after_s
  * <= 0 turns the flag off (always false).
  */

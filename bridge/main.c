@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "check_config.h"
 #include "config.h"
 
 extern char **environ;
@@ -48,8 +49,9 @@ static void usage(FILE *out)
 		"Bridges a Navixy server's WebSocket event API to MQTT.\n\n"
 		"  -c, --config FILE     configuration file (libconfig syntax); default: $%s,\n"
 		"                        else built-in defaults plus NAVIXY2MQTT_* variables\n"
-		"      --check-config    validate, print the effective configuration with\n"
-		"                        secrets redacted, exit 0 if valid, 1 if not\n"
+		"      --check-config    validate (settings, plugins and their options), print\n"
+		"                        the effective configuration with secrets redacted;\n"
+		"                        exit 0 if valid, 1 if not\n"
 		"      --log-level LEVEL error|warn|info|debug (overrides log.level)\n"
 		"  -V, --version         print the version and exit\n"
 		"  -h, --help            print this help and exit\n\n"
@@ -92,6 +94,16 @@ static int parse_args(int argc, char **argv, struct options *opt)
 	return -1;
 }
 
+/* Returns -1 to continue, or an exit status (2: a bad option). */
+static int check_log_level(const struct options *opt, enum n2m_log_level *level)
+{
+	if (!opt->log_level || n2m_log_level_parse(opt->log_level, level) == 0)
+		return -1;
+	fprintf(stderr, "navixy2mqtt: --log-level: must be error, warn, info or debug (got \"%s\")\n",
+		opt->log_level);
+	return 2;
+}
+
 static int load_config(const struct options *opt, struct n2m_config *cfg)
 {
 	char err[512];
@@ -100,11 +112,15 @@ static int load_config(const struct options *opt, struct n2m_config *cfg)
 		fprintf(stderr, "navixy2mqtt: invalid configuration: %s\n", err);
 		return -1;
 	}
-	if (opt->log_level && n2m_log_level_parse(opt->log_level, &cfg->log.level) != 0) {
-		fprintf(stderr, "navixy2mqtt: --log-level: must be error, warn, info or debug (got \"%s\")\n",
-			opt->log_level);
-		return -1;
-	}
+	return 0;
+}
+
+/* --check-config: what the start would refuse, short of connecting. */
+static int check_config(const struct n2m_config *cfg)
+{
+	if (n2m_check_config_plugins(cfg, stderr) != 0)
+		return 1;
+	n2m_config_print(cfg, stdout);
 	return 0;
 }
 
@@ -153,19 +169,21 @@ int main(int argc, char **argv)
 	struct n2m_config cfg;
 	int status = parse_args(argc, argv, &opt);
 
-	if (status >= 0)
+	enum n2m_log_level level = N2M_LOG_INFO;
+
+	if (status >= 0 || (status = check_log_level(&opt, &level)) >= 0)
 		return status;
 	memset(&cfg, 0, sizeof cfg);
 	if (load_config(&opt, &cfg) != 0) {
 		n2m_config_free(&cfg);
 		return 1;
 	}
-	if (opt.check_config) {
-		n2m_config_print(&cfg, stdout);
-		n2m_config_free(&cfg);
-		return 0;
-	}
-	status = run_daemon(&cfg);
+	if (opt.log_level)
+		cfg.log.level = level;
+	if (opt.check_config)
+		status = check_config(&cfg);
+	else
+		status = run_daemon(&cfg);
 	n2m_config_free(&cfg);
 	return status;
 }

@@ -8,7 +8,8 @@
  *   location     {"latitude","longitude","altitude","speed","heading",
  *                "gps_accuracy","fix_time","stale"}: numbers as JSON numbers
  *                even when sent as strings, null when absent; gps_accuracy
- *                from gps.precision; fix_time = gps.updated as sent; stale =
+ *                from gps.precision; fix_time = gps.updated in UTC with a "Z"
+ *                (navixy_time.h: Navixy's zone-less form is UTC); stale =
  *                the fix is older than topics.stale_after_s, or its time is
  *                unknown (a time without offset is taken as UTC,
  *                navixy_time.h; location.h has the details)

@@ -5,7 +5,9 @@
 #include "mqtt_client.h"
 
 #include "backoff.h"
+#include "mqtt_diagnose.h"
 #include "topic.h"
+#include "url_userinfo.h"
 
 #include <MQTTClient.h>
 #include <errno.h>
@@ -258,6 +260,57 @@ static int subscribe_all(struct n2m_mqtt *m)
 	return 0;
 }
 
+static void fill_connect_options(struct n2m_mqtt *m, MQTTClient_connectOptions *opts,
+				 MQTTClient_willOptions *will, MQTTClient_SSLOptions *ssl)
+{
+	opts->keepAliveInterval = m->keepalive_s;
+	opts->connectTimeout = m->connect_timeout_s;
+	/* reliable=1 would allow one QoS>0 message in flight at a time. */
+	opts->reliable = 0;
+	opts->maxInflightMessages = m->max_inflight;
+	opts->username = m->username;
+	opts->password = m->password;
+	will->topicName = m->state_topic;
+	will->message = "offline";
+	will->retained = 1;
+	will->qos = 1;
+	opts->will = will;
+	if (m->use_tls) {
+		ssl->trustStore = m->ca_file;
+		ssl->keyStore = m->cert_file;
+		ssl->privateKey = m->key_file;
+		ssl->privateKeyPassword = m->key_password;
+		ssl->enableServerCertAuth = m->tls_verify;
+		ssl->verify = m->tls_verify;
+		opts->ssl = ssl;
+	}
+}
+
+/* Why rc (a failed connect) happened: the broker's refusal, or for a
+ * transport failure what the probe finds (mqtt_diagnose.h). */
+static void explain_failure(struct n2m_mqtt *m, int rc, char *why, size_t whylen)
+{
+	struct n2m_mqtt_probe_target t = {
+		.tls = m->use_tls, .tls_verify = m->tls_verify, .ca_file = m->ca_file,
+		.cert_file = m->cert_file, .key_file = m->key_file,
+		.key_password = m->key_password, .timeout_s = m->connect_timeout_s,
+	};
+	char host[256], paho[300];
+
+	n2m_mqtt_connect_text(m->mqtt_version == MQTTVERSION_5, rc, paho, sizeof paho);
+	if (n2m_mqtt_connect_refused(rc) || rc != MQTTCLIENT_FAILURE) {
+		snprintf(why, whylen, "%s", paho);
+		return;
+	}
+	t.host = host;
+	if (n2m_mqtt_uri_host_port(m->server_uri, host, sizeof host, &t.port) == 0 &&
+	    n2m_mqtt_probe(&t, why, whylen) != 0)
+		return;
+	snprintf(why, whylen, "the broker took the %s connection but no MQTT session came up "
+		 "within mqtt.connect_timeout_s (it closed the connection or sent no CONNACK; "
+		 "see the broker's log)", m->use_tls ? "TLS" : "TCP");
+}
+
 static int connect_once(struct n2m_mqtt *m, char *why, size_t whylen)
 {
 	MQTTClient_connectOptions opts = MQTTClient_connectOptions_initializer;
@@ -270,27 +323,7 @@ static int connect_once(struct n2m_mqtt *m, char *why, size_t whylen)
 		opts = opts5;
 	else
 		opts.MQTTVersion = MQTTVERSION_3_1_1;
-	opts.keepAliveInterval = m->keepalive_s;
-	opts.connectTimeout = m->connect_timeout_s;
-	/* reliable=1 would allow one QoS>0 message in flight at a time. */
-	opts.reliable = 0;
-	opts.maxInflightMessages = m->max_inflight;
-	opts.username = m->username;
-	opts.password = m->password;
-	will.topicName = m->state_topic;
-	will.message = "offline";
-	will.retained = 1;
-	will.qos = 1;
-	opts.will = &will;
-	if (m->use_tls) {
-		ssl.trustStore = m->ca_file;
-		ssl.keyStore = m->cert_file;
-		ssl.privateKey = m->key_file;
-		ssl.privateKeyPassword = m->key_password;
-		ssl.enableServerCertAuth = m->tls_verify;
-		ssl.verify = m->tls_verify;
-		opts.ssl = &ssl;
-	}
+	fill_connect_options(m, &opts, &will, &ssl);
 	if (m->mqtt_version == MQTTVERSION_5) {
 		MQTTResponse r = MQTTClient_connect5(m->client, &opts, NULL, NULL);
 		rc = r.reasonCode;
@@ -299,12 +332,12 @@ static int connect_once(struct n2m_mqtt *m, char *why, size_t whylen)
 		rc = MQTTClient_connect(m->client, &opts);
 	}
 	if (rc != MQTTCLIENT_SUCCESS) {
-		snprintf(why, whylen, "%s", rc < 0 ? MQTTClient_strerror(rc)
-			 : MQTTReasonCode_toString((enum MQTTReasonCodes)rc));
+		explain_failure(m, rc, why, whylen);
 		return -1;
 	}
 	if (subscribe_all(m) != 0) {
-		snprintf(why, whylen, "subscribe failed");
+		snprintf(why, whylen, "connected, but a subscription was refused (see "
+			 "mqtt.subscribe_failed)");
 		MQTTClient_disconnect(m->client, 100);
 		return -1;
 	}
@@ -338,7 +371,7 @@ static void *connector_main(void *arg)
 {
 	struct n2m_mqtt *m = arg;
 	unsigned attempt = 0;
-	char why[160];
+	char why[512];
 	struct n2m_backoff backoff;
 
 	n2m_backoff_init(&backoff, (uint32_t)m->backoff_min_ms, (uint32_t)m->backoff_max_ms,
@@ -367,9 +400,11 @@ static void *connector_main(void *arg)
 		}
 		long delay = (long)n2m_backoff_next(&backoff);
 		attempt++;
+		atomic_fetch_add(&m->counters.connect_failures, 1);
+		char quoted[600];
 		n2m_log(m->log, attempt == 1 ? N2M_LOG_WARN : N2M_LOG_INFO, "mqtt.connect_failed",
-			"uri=%s reason=\"%s\" attempt=%u retry_ms=%ld", m->server_uri, why,
-			attempt, delay);
+			"uri=%s reason=%s attempt=%u retry_ms=%ld", m->server_uri,
+			n2m_log_quote(quoted, sizeof quoted, why), attempt, delay);
 		if (sleep_unless_stopping(m, delay))
 			break;
 		pthread_mutex_lock(&m->lock);
@@ -386,11 +421,20 @@ static int copy_settings(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 {
 	const char *base = cfg->base_topic && *cfg->base_topic ? cfg->base_topic : "navixy";
 
-	m->server_uri = paho_uri(cfg->url && *cfg->url ? cfg->url : "mqtt://127.0.0.1:1883",
-				 &m->use_tls);
+	struct n2m_url_parts url;
+
+	/* user:password@ of the URL goes into the CONNECT; the config
+	 * checked it does not clash with mqtt.username/password. */
+	if (n2m_url_split(cfg->url && *cfg->url ? cfg->url : "mqtt://127.0.0.1:1883", &url) !=
+	    N2M_URL_OK) {
+		n2m_url_parts_free(&url);
+		return -1;
+	}
+	m->server_uri = paho_uri(url.stripped, &m->use_tls);
 	m->client_id = strdup(cfg->client_id && *cfg->client_id ? cfg->client_id : "navixy2mqtt");
-	m->username = dup_setting(cfg->username);
-	m->password = dup_setting(cfg->password);
+	m->username = dup_setting(url.user ? url.user : cfg->username);
+	m->password = dup_setting(url.password ? url.password : cfg->password);
+	n2m_url_parts_free(&url);
 	m->ca_file = dup_setting(cfg->ca_file);
 	m->cert_file = dup_setting(cfg->cert_file);
 	m->key_file = dup_setting(cfg->key_file);
@@ -445,17 +489,21 @@ int n2m_mqtt_init(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 	pthread_cond_init(&m->wake, NULL);
 	atomic_init(&m->connected, 0);
 	atomic_init(&m->counters.messages_dropped, 0);
+	atomic_init(&m->counters.connect_failures, 0);
 	m->jitter_seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ULL;
 	if (copy_settings(m, cfg, backoff_cfg) != 0) {
-		snprintf(err, errlen, "mqtt: out of memory");
+		snprintf(err, errlen, "mqtt.url: bad user:password@, or out of memory");
 		return -1;
 	}
 	create.MQTTVersion = m->mqtt_version;
 	rc = MQTTClient_createWithOptions(&m->client, m->server_uri, m->client_id,
 					  MQTTCLIENT_PERSISTENCE_NONE, NULL, &create);
 	if (rc != MQTTCLIENT_SUCCESS) {
-		snprintf(err, errlen, "mqtt.url: cannot use \"%s\": %s", cfg->url,
-			 MQTTClient_strerror(rc));
+		char shown[300], paho[120];
+		n2m_redact_url(cfg->url, shown, sizeof shown);
+		snprintf(err, errlen, "mqtt.url: cannot use \"%s\": %s", shown,
+			 n2m_mqtt_connect_text(m->mqtt_version == MQTTVERSION_5, rc, paho,
+					       sizeof paho));
 		m->client = NULL;
 		return -1;
 	}

@@ -71,7 +71,7 @@ enum n2m_mqtt_publish_result {
 
 struct n2m_mqtt_counters {
 	uint64_t connects;
-	uint64_t connect_failures;
+	atomic_ullong connect_failures; /* failed attempts; connector thread */
 	uint64_t disconnects;
 	uint64_t publishes;
 	uint64_t publish_failures;

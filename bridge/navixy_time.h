@@ -15,4 +15,14 @@
 /* Returns 0 and *out, or -1 if s[0..len) is not one of the forms. */
 int nvx_time_parse(const char *s, size_t len, time_t *out);
 
+/* The same instant written unambiguously, for what the bridge publishes:
+ * ISO 8601 in UTC with a "Z", "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fraction digits
+ * kept as sent). "2018-10-17 12:51:43" (no offset: UTC) becomes
+ * "2018-10-17T12:51:43Z", "2025-10-08T18:31:28-06:00" becomes
+ * "2025-10-09T00:31:28Z"; text already in that form is copied. Writes a
+ * NUL-terminated string of at most cap bytes into out and the epoch into
+ * *epoch; returns its length, or -1 if s is not one of the forms or does
+ * not fit. */
+int nvx_time_normalize(const char *s, size_t len, char *out, size_t cap, time_t *epoch);
+
 #endif

@@ -88,6 +88,7 @@ struct n2m_plugin_host {
 	struct n2m_plugin_models models;
 	struct n2m_host_api api;
 	const char *const *dirs;         /* search directories, NULL-terminated; may be NULL */
+	const char *config_file;         /* names the main config file in option errors, or NULL */
 	int connected_before;
 	uint32_t wanted;                 /* events some plugin registered for (1u << event) */
 	int64_t removing_id;             /* announced removed in the batch being published */

@@ -15,10 +15,17 @@ static config_setting_t *lookup(const struct n2m_plugin *p, const char *key)
 	return config_setting_get_member((config_setting_t *)p->settings, key);
 }
 
+/* libconfig names only @include'd files; the main file is the host's. */
+static const char *setting_file(const struct n2m_plugin *p, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	return file ? file : p->host->config_file;
+}
+
 static int wrong_type(struct n2m_plugin *p, const config_setting_t *s, const char *key,
 		      const char *expected)
 {
-	const char *file = config_setting_source_file(s);
+	const char *file = setting_file(p, s);
 
 	p->rejected++;
 	snprintf(p->error, sizeof p->error, "%s%s%d: plugins.%s.settings.%s: expected %s",
@@ -138,7 +145,7 @@ int n2m_plugin_opt_check_known(struct n2m_plugin *p, const char *const *known)
 			continue;
 		unknown++;
 		p->rejected++;
-		const char *file = config_setting_source_file(s);
+		const char *file = setting_file(p, s);
 		snprintf(p->error, sizeof p->error, "%s%s%d: plugins.%s.settings.%s: unknown setting",
 			 file ? file : "", file ? ":" : "line ", (int)config_setting_source_line(s),
 			 p->name, key);

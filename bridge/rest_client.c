@@ -4,6 +4,8 @@
  */
 #include "rest_client.h"
 
+#include "url_userinfo.h"
+
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -150,17 +152,24 @@ int n2m_rest_post(struct n2m_rest *rest, const char *path, const char *json_body
 	headers = curl_slist_append(headers, "Accept: application/json");
 	curl_easy_reset(rest->curl);
 	set_request_options(rest, rest->curl, url, json_body, headers, &sink);
+	char curl_detail[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(rest->curl, CURLOPT_ERRORBUFFER, curl_detail);
 	rc = curl_easy_perform(rest->curl);
+	curl_easy_setopt(rest->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_getinfo(rest->curl, CURLINFO_RESPONSE_CODE, &out->http_status);
 	curl_easy_getinfo(rest->curl, CURLINFO_TOTAL_TIME, &out->seconds);
 	curl_slist_free_all(headers);
 	if (rc != CURLE_OK) {
 		out->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		out->aborted = rc == CURLE_ABORTED_BY_CALLBACK;
+		/* Name the server: "POST https://api.example/v2/tracker/list: ...". */
+		char shown[2100];
+		n2m_redact_url(url, shown, sizeof shown);
 		if (sink.overflow)
-			snprintf(err, errlen, "%s: answer larger than %zu bytes", path, sink.max);
+			snprintf(err, errlen, "POST %s: answer larger than %zu bytes", shown, sink.max);
 		else
-			snprintf(err, errlen, "%s: %s", path, curl_easy_strerror(rc));
+			snprintf(err, errlen, "POST %s: %s", shown,
+				 curl_detail[0] ? curl_detail : curl_easy_strerror(rc));
 		free(sink.data);
 		return -1;
 	}

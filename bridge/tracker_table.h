@@ -51,7 +51,7 @@ enum n2m_location_field {
 	N2M_LOC_SPEED = 1u << 3,
 	N2M_LOC_HEADING = 1u << 4,
 	N2M_LOC_ACCURACY = 1u << 5,
-	N2M_LOC_FIX_TIME = 1u << 6,  /* fix_time holds gps.updated as sent */
+	N2M_LOC_FIX_TIME = 1u << 6,  /* fix_time holds gps.updated, normalised */
 	N2M_LOC_FIX_EPOCH = 1u << 7, /* fix_epoch could be parsed from it */
 };
 
@@ -61,7 +61,7 @@ enum n2m_location_field {
 struct n2m_location {
 	double latitude, longitude, altitude, speed, heading, gps_accuracy;
 	time_t fix_epoch;                 /* gps.updated as UTC epoch seconds */
-	char fix_time[N2M_FIX_TIME_MAX];  /* gps.updated exactly as sent */
+	char fix_time[N2M_FIX_TIME_MAX];  /* gps.updated as "YYYY-MM-DDTHH:MM:SS[.f]Z" */
 	uint32_t present;                 /* enum n2m_location_field bits */
 	int stale;                        /* the stale flag last rendered */
 	int valid;                        /* a state with a gps block was seen */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "url_userinfo.h"
 #include "utf8.h"
 
 #define US_PER_MS ((lws_usec_t)1000)
@@ -116,7 +117,9 @@ static int parse_ws_url(struct n2m_upstream *up, const struct n2m_navixy_config 
 	}
 	char *scratch = strdup(url);
 	if (!scratch || lws_parse_uri(scratch, &prot, &ads, &port, &path) != 0 || !*ads) {
-		snprintf(err, errlen, "navixy.ws_url: cannot parse \"%s\"", url);
+		char shown[300];
+		n2m_redact_url(url, shown, sizeof shown);
+		snprintf(err, errlen, "navixy.ws_url: cannot parse \"%s\"", shown);
 		free(scratch);
 		free(url);
 		return -1;
@@ -299,9 +302,11 @@ static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why
 		delay_ms = n2m_backoff_next(&up->backoff);
 		break;
 	}
-	n2m_log(up->log, why == N2M_UP_FAIL_TRANSIENT ? N2M_LOG_WARN : N2M_LOG_ERROR,
-		"upstream.retry", "state=%s attempt=%u retry_ms=%u error=\"%s\"",
-		n2m_upstream_state_name(state), up->attempt, delay_ms, up->last_error);
+	/* A logout with a login is routine (a fresh user/auth follows); only a
+	 * refused key or password needs someone to act. */
+	n2m_log(up->log, why == N2M_UP_FAIL_AUTH ? N2M_LOG_ERROR : N2M_LOG_WARN,
+		"upstream.retry", "state=%s attempt=%u retry_ms=%u host=%s error=\"%s\"",
+		n2m_upstream_state_name(state), up->attempt, delay_ms, up->address, up->last_error);
 	lws_sul_schedule(up->lws, 0, &up->sul_attempt, attempt_now,
 			 (lws_usec_t)delay_ms * US_PER_MS);
 	set_state(up, state);
@@ -707,9 +712,10 @@ int n2m_upstream_lws_event(struct n2m_upstream *up, struct lws *wsi,
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (mine) {
 			char msg[200];
-			snprintf(msg, sizeof msg, "connect failed: %s",
+			snprintf(msg, sizeof msg, "WebSocket to %s port %d: %s", up->address, up->port,
 				 in ? (const char *)in : "unknown error");
-			n2m_log(up->log, N2M_LOG_WARN, "upstream.connect_failed", "error=\"%s\"",
+			n2m_log(up->log, N2M_LOG_WARN, "upstream.connect_failed",
+				"host=%s port=%d error=\"%s\"", up->address, up->port,
 				in ? (const char *)in : "unknown");
 			connection_ended(up, msg);
 		}

@@ -123,7 +123,7 @@ struct n2m_tracker_view {
 	double heading;                /* degrees, 0 = north */
 	double accuracy;               /* metres (gps.precision) */
 	int64_t fix_time;              /* UTC epoch seconds of the fix */
-	const char *fix_time_text;     /* as Navixy sent it, "" if none */
+	const char *fix_time_text;     /* ISO 8601 UTC with "Z", "" if none */
 	int stale;                     /* the location topic's stale flag */
 	int availability;              /* -1 unknown, 0 offline, 1 online */
 	int blocked;                   /* 1 while the tracker is blocked */

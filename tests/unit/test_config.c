@@ -285,6 +285,15 @@ static void secrets_from_files(void **state)
 		     "NAVIXY2MQTT_MQTT_KEY_PASSWORD_FILE: mqtt.key_password: cannot read /nonexistent/secret");
 	char *both[] = { v1, "NAVIXY2MQTT_NAVIXY_API_KEY=" KEY, NULL };
 	expect_error(API, both, "set either NAVIXY2MQTT_NAVIXY_API_KEY or NAVIXY2MQTT_NAVIXY_API_KEY_FILE");
+
+	/* An empty secret file is named, not reported later as a missing password. */
+	char empty_path[256], v4[300], want[400];
+	write_file("empty_secret", "\n", empty_path, sizeof(empty_path));
+	snprintf(v4, sizeof(v4), "NAVIXY2MQTT_NAVIXY_PASSWORD_FILE=%s", empty_path);
+	char *empty_env[] = { v4, NULL };
+	snprintf(want, sizeof(want), "NAVIXY2MQTT_NAVIXY_PASSWORD_FILE: navixy.password: %s is empty",
+		 empty_path);
+	expect_error(text, empty_env, want);
 }
 
 static void file_errors_name_key_and_line(void **state)
@@ -339,6 +348,18 @@ static void syntax_error_reports_line_and_text(void **state)
 	assert_string_equal(err, "/nonexistent/dir/n.conf: cannot read: No such file or directory");
 	assert_int_equal(n2m_config_load_string(&cfg, "a = ;", "inline.conf", empty, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "inline.conf:1: syntax error"));
+
+	/* libconfig's scanner would print its own error and exit the process
+	 * on a directory: refused first, as the file or as an @include. */
+	assert_int_equal(n2m_config_load(&cfg, tmpdir, empty, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: cannot read: a directory, not a file", tmpdir);
+	assert_string_equal(err, want);
+	char sub[300];
+	snprintf(sub, sizeof(sub), "%s/conf.d", tmpdir);
+	mkdir(sub, 0700);
+	snprintf(want, sizeof(want), "%s/navixy2mqtt.conf:2: %s/conf.d: cannot read: a directory", tmpdir,
+		 tmpdir);
+	expect_error(API "@include \"conf.d\"\n", NULL, want);
 }
 
 static void validation_rules(void **state)
@@ -362,6 +383,21 @@ static void validation_rules(void **state)
 	expect_error(NAVIXY("backoff_min_ms = 5000; backoff_max_ms = 2000;"), NULL,
 		     "must not exceed navixy.backoff_max_ms");
 	expect_error(API "health = { http_listen = \"9180\"; };\n", NULL, "health.http_listen: must be");
+	/* A host name passes host:port but the listener needs a number: refused here already. */
+	expect_error(API "health = { http_listen = \"metrics.example:9180\"; };\n", NULL,
+		     "health.http_listen: must be \"\" (off) or <numeric address>:<port>");
+	/* user:password@ in URLs: the MQTT one once, none on the WebSocket. */
+	expect_error(API "mqtt = { url = \"mqtt://u:p@b\"; password = \"p\"; };\n", NULL,
+		     "mqtt.url: has a password in user:password@ and mqtt.password is set too");
+	expect_error(API "mqtt = { url = \"mqtt://u@b\"; username = \"v\"; };\n", NULL,
+		     "mqtt.url: has a user name in user:password@ and mqtt.username is set too");
+	expect_error(API "mqtt = { url = \"mqtt://u:p%4@b\"; };\n", NULL, "mqtt.url: bad %-escape");
+	expect_error(NAVIXY("ws_url = \"wss://u:p@x/ws\";"), NULL,
+		     "navixy.ws_url: must not carry user:password@");
+	expect_error(API "bridge = { standby_for = \"b\"; };\n", NULL,
+		     "bridge.standby_for: needs bridge.instance set");
+	expect_error(API "bridge = { standby_for = \"b\"; instance = \"b\"; };\n", NULL,
+		     "bridge.standby_for: needs bridge.instance set and different");
 
 	struct n2m_config cfg;
 	char err[256];
@@ -395,13 +431,12 @@ static void secrets_are_redacted(void **state)
 	char *env[] = {
 		"NAVIXY2MQTT_NAVIXY_API_KEY=" KEY,
 		"NAVIXY2MQTT_NAVIXY_PASSWORD=navixy-pw-1",
-		"NAVIXY2MQTT_MQTT_PASSWORD=mqtt-pw-2",
 		"NAVIXY2MQTT_MQTT_KEY_PASSWORD=key-pw-3",
 		"NAVIXY2MQTT_MQTT_URL=mqtts://bridge:url-pw-4@broker:8883",
 		NULL,
 	};
 	const char *text =
-		"navixy = { api_url = \"https://api.eu.navixy.com/v2\"; login = \"ops@example.com\"; };\n"
+		"navixy = { api_url = \"https://proxy:mqtt-pw-2@api.eu.navixy.com/v2\"; login = \"ops@example.com\"; };\n"
 		"plugins = ( { name = \"owntracks\"; settings = { access_token = \"plugin-token-5\";\n"
 		"  nested = { Password = \"plugin-pw-6\"; user = \"visible-user\"; }; }; } );\n";
 	struct n2m_config cfg;
@@ -420,6 +455,9 @@ static void secrets_are_redacted(void **state)
 	}
 	assert_non_null(strstr(printed, "api_key = \"<redacted>\";"));
 	assert_non_null(strstr(printed, "url = \"mqtts://bridge:<redacted>@broker:8883\";"));
+	assert_non_null(strstr(printed, "api_url = \"https://proxy:<redacted>@api.eu.navixy.com/v2\";"));
+	/* the derived WebSocket URL does not carry api_url's user:password@ */
+	assert_non_null(strstr(printed, "ws_url = \"wss://api.eu.navixy.com/v2/event/subscription\";"));
 	assert_non_null(strstr(printed, "login = \"ops@example.com\";"));
 	assert_non_null(strstr(printed, "user = \"visible-user\";"));
 	if (!strstr(json, "\"password\":\"<redacted>\""))

@@ -138,10 +138,11 @@ static void state_location_availability(void **state)
 	assert_true(json_object_equal(got, sent));
 	json_object_put(got);
 	json_object_put(sent);
-	/* fix 18:31:28-06:00 is 212 s before now: not stale */
+	/* fix 18:31:28-06:00 is 212 s before now: not stale; published in UTC
+	 * (the state above keeps Navixy's form) */
 	expect_payload(pub(f, "location"),
 		       "{\"latitude\":25.841693,\"longitude\":-97.795668,\"altitude\":10,\"speed\":79,"
-		       "\"heading\":358,\"gps_accuracy\":null,\"fix_time\":\"2025-10-08T18:31:28-06:00\","
+		       "\"heading\":358,\"gps_accuracy\":null,\"fix_time\":\"2025-10-09T00:31:28Z\","
 		       "\"stale\":false}");
 	const struct n2m_publication *a = pub(f, "availability");
 	assert_string_equal(a->payload, "online");
@@ -157,11 +158,19 @@ static void location_from_strings_and_precision(void **state)
 	assert_int_equal(map_state_text(f, "{\"source_id\":10434741,\"gps\":{\"updated\":\"2025-10-09 00:00:00\","
 				     "\"location\":{\"lat\":\"25.5\",\"lng\":\"-97.25\"},\"alt\":\"12\",\"speed\":\"bad\","
 				     "\"heading\":null,\"precision\":7},\"connection_status\":\"signal_lost\"}"), 0);
-	/* no offset: taken as UTC, 35 min old > 900 s: stale */
+	/* no offset: taken as UTC and published with its "Z"; 35 min old > 900 s: stale */
 	expect_payload(pub(f, "location"),
 		       "{\"latitude\":25.5,\"longitude\":-97.25,\"altitude\":12,\"speed\":null,"
-		       "\"heading\":null,\"gps_accuracy\":7,\"fix_time\":\"2025-10-09 00:00:00\",\"stale\":true}");
+		       "\"heading\":null,\"gps_accuracy\":7,\"fix_time\":\"2025-10-09T00:00:00Z\",\"stale\":true}");
+	assert_non_null(strstr(pub(f, "state")->payload, "\"updated\":\"2025-10-09 00:00:00\""));
 	assert_string_equal(pub(f, "availability")->payload, "offline");
+	n2m_pub_list_clear(&f->out);
+	/* a gps.updated that is no date: fix_time unknown (null), stale */
+	assert_int_equal(map_state_text(f, "{\"source_id\":1,\"gps\":{\"lat\":3.5,\"lng\":2,"
+				     "\"updated\":\"yesterday\"}}"), 0);
+	expect_payload(pub(f, "location"),
+		       "{\"latitude\":3.5,\"longitude\":2,\"altitude\":null,\"speed\":null,"
+		       "\"heading\":null,\"gps_accuracy\":null,\"fix_time\":null,\"stale\":true}");
 	n2m_pub_list_clear(&f->out);
 	/* lat/lng directly under gps (the docs' field list), no fix time: stale */
 	assert_int_equal(map_state_text(f, "{\"source_id\":1,\"gps\":{\"lat\":1.5,\"lng\":2}}"), 0);
