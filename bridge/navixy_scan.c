@@ -81,6 +81,8 @@ static const char *item_member(void *ctx, const char *key, size_t key_len, const
 			       const char *end, int depth)
 {
 	struct noted *it = ctx;
+	if (v >= end)
+		return NULL;
 	if (!key_is(key, key_len, "state") || *v != '{')
 		return note_field(&it->top, key, key_len, v, end, depth);
 	it->top.f.members++;
@@ -95,6 +97,8 @@ static const char *item_member(void *ctx, const char *key, size_t key_len, const
 static const char *item_element(void *ctx, const char *v, const char *end, int depth)
 {
 	struct walk *w = ctx;
+	if (v >= end)
+		return NULL;
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
 		struct noted *grown = realloc(w->items, cap * sizeof(*grown));
@@ -123,6 +127,8 @@ static const char *envelope_member(void *ctx, const char *key, size_t key_len, c
 {
 	struct walk *w = ctx;
 	const char *e;
+	if (v >= end)
+		return NULL;
 	if (key_is(key, key_len, "data")) {
 		w->have_data = 1;
 		w->data_is_array = *v == '[';

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "atmosphere.h"
+#include "fuzz_exact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,8 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	size_t step = data[0] % 17; /* 0 = one frame */
-	const char *stream = (const char *)data + 1;
 	size_t len = size - 1;
+	char *copy = fuzz_exact_copy(data + 1, len);
+	if (!copy)
+		return 0;
+	const char *stream = copy;
 
 	for (int track = 0; track <= 1; track++) {
 		struct atmo_handshake h;
@@ -74,5 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	char prefix[32];
 	atmo_format_length_prefix(prefix, sizeof(prefix), stream, len);
+	free(copy);
 	return 0;
 }

@@ -516,6 +516,36 @@ static void non_canonical_frames_take_the_jsonc_path(void **state)
 	assert_string_equal(err, "not JSON: truncated");
 }
 
+/* Every prefix of hot frames, as an exact-size heap copy with no NUL after
+ * it: the fast path must judge each from its bytes alone (under ASan a read
+ * past the end fails here). A message may end right after a key's colon
+ * ("{\"type\":"), inside an item, or after a wrapped state's "state" key. */
+static void fast_path_reads_only_the_message(void **state)
+{
+	(void)state;
+	const char *frames[] = {
+		"{\"type\":\"event\",\"event\":\"state_batch\",\"data\":[{\"type\":"
+		"\"source_state_event\",\"state\":{\"source_id\":5,\"gps\":{}}}]}",
+		"{\"type\":\"event\",\"event\":\"readings_batch\",\"data\":[{\"tracker_id\":7,"
+		"\"inputs\":[]}]}",
+		"{\"type\":\"event\",\"event\":\"state\",\"data\":{\"source_id\":5}}",
+		"{\"data\":{\"state\":{\"source_id\":5}},\"type\":\"event\",\"event\":\"state\"}",
+	};
+	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+		size_t n = strlen(frames[i]);
+		for (size_t cut = 0; cut <= n; cut++) {
+			char *b = exact_copy(frames[i], cut);
+			struct nvx_frame f;
+			char err[200];
+			int rc = nvx_frame_parse_fast(b, cut, &f, err, sizeof err);
+			/* Only the whole message is a frame. */
+			assert_int_equal(rc, cut == n ? 0 : -1);
+			nvx_frame_free(&f);
+			free(b);
+		}
+	}
+}
+
 struct pair {
 	struct n2m_config cfg;
 	struct n2m_tracker_table t;
@@ -695,6 +725,7 @@ int main(void)
 		cmocka_unit_test(key_is_compares_whole_keys),
 		cmocka_unit_test(fast_frames_match_jsonc_frames),
 		cmocka_unit_test(non_canonical_frames_take_the_jsonc_path),
+		cmocka_unit_test(fast_path_reads_only_the_message),
 		cmocka_unit_test(state_text_payloads_match),
 		cmocka_unit_test(readings_text_payloads_match),
 		cmocka_unit_test(readings_index_matches_walk),
