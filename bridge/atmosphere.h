@@ -46,15 +46,24 @@ size_t atmo_bytes_for_units(const char *s, size_t len, size_t units);
 /* Writes "<utf16 length>|" for msg into buf; returns its length or -1. */
 int atmo_format_length_prefix(char *buf, size_t cap, const char *msg, size_t len);
 
+/* The longest length prefix the decoder reads: 18 digits and the '|'. */
+#define ATMO_PREFIX_MAX 19
+
 /* Splits a stream of frames into messages. Without track_size every frame
  * is one message. With it, messages are "<len>|<payload>" and may be split
- * across or batched within frames; the decoder keeps the partial state. */
+ * across or batched within frames; the decoder keeps the partial state.
+ * The partial buffer never holds more than one length prefix and
+ * max_message bytes: a message whose prefix announces more (or whose bytes
+ * turn out to be more) is skipped to its announced end as the bytes come,
+ * without buffering them, and the messages after it are decoded as usual. */
 struct atmo_decoder {
 	int track_size;
-	size_t max_message;  /* bytes; a longer message is an error */
+	size_t max_message;  /* bytes; a longer message is skipped (TOO_LARGE) */
 	char *partial;
 	size_t partial_len;
 	size_t partial_cap;
+	size_t skip_units;   /* UTF-16 units of a too-large message still to skip */
+	size_t skip_cont;    /* continuation bytes of a UTF-8 sequence still to skip */
 };
 
 typedef void (*atmo_message_fn)(void *ctx, const char *msg, size_t len);
@@ -74,8 +83,11 @@ void atmo_decoder_free(struct atmo_decoder *d);
  * returns 1 if it did. */
 int atmo_decoder_release_spare(struct atmo_decoder *d, size_t keep);
 
-/* Feeds one received frame; calls fn once per complete message. On an
- * error, the partial state is dropped so the next frame starts clean. */
+/* Feeds one received frame; calls fn once per complete message. A
+ * too-large message is skipped (TOO_LARGE is returned for the frame where
+ * it starts, the frames that carry its rest are consumed quietly) and the
+ * messages around it still come out. On any other error, the partial state
+ * is dropped so the next frame starts clean. */
 enum atmo_decode_result atmo_decoder_feed(struct atmo_decoder *d, const char *frame,
 					  size_t len, atmo_message_fn fn, void *ctx);
 

@@ -1,8 +1,9 @@
 /*
  * fuzz_atmosphere.c - libFuzzer target for the Atmosphere framing: the
  * handshake parser and the message decoder in both track modes, fed the
- * input as frames split where the input says. Nothing may crash, and every
- * delivered message must lie within the bytes fed.
+ * input as frames split where the input says. Nothing may crash, every
+ * delivered message must lie within the bytes fed, and the partial buffer
+ * never holds more than a length prefix and the limit.
  *
  * Input layout: byte 0 selects the split step (frames of 1..16 bytes, or
  * the whole input at once); the rest is the stream.
@@ -44,6 +45,9 @@ static void decode(const char *stream, size_t size, int track_size, size_t step)
 	for (size_t off = 0; off < size;) {
 		size_t n = step && size - off > step ? step : size - off;
 		atmo_decoder_feed(&d, stream + off, n, on_message, &s);
+		/* The reassembly buffer holds a prefix and the limit at most. */
+		if (d.partial_len > s.limit + ATMO_PREFIX_MAX)
+			abort();
 		off += n;
 	}
 	atmo_decoder_free(&d);
