@@ -5,6 +5,7 @@
 #include "atmosphere.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 	size_t ms_len = (size_t)bar;
 	trim(&ms, &ms_len);
 	unsigned long long interval;
-	if (parse_digits(ms, ms_len, &interval) != 0 || interval > 86400000ULL)
+	if (parse_digits(ms, ms_len, &interval) != 0)
 		return -1;
 	p += bar + 1;
 	rest -= (size_t)bar + 1;
@@ -93,7 +94,8 @@ int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 
 	memcpy(out->uuid, uuid, uuid_len);
 	out->uuid[uuid_len] = '\0';
-	out->client_heartbeat_ms = (long)interval;
+	/* Kept as advertised (the caller clamps it and says so). */
+	out->client_heartbeat_ms = interval > (unsigned long long)LONG_MAX ? LONG_MAX : (long)interval;
 	if (pad_len == 0) {
 		strcpy(out->padding, "X");
 	} else {
@@ -101,6 +103,15 @@ int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 		out->padding[pad_len] = '\0';
 	}
 	return 0;
+}
+
+long atmo_heartbeat_clamp_ms(long advertised_ms)
+{
+	if (advertised_ms <= 0)
+		return 0;
+	if (advertised_ms < ATMO_HEARTBEAT_MIN_MS)
+		return ATMO_HEARTBEAT_MIN_MS;
+	return advertised_ms > ATMO_HEARTBEAT_MAX_MS ? ATMO_HEARTBEAT_MAX_MS : advertised_ms;
 }
 
 int atmo_format_handshake(char *buf, size_t cap, const char *uuid,

@@ -16,9 +16,18 @@
 #define ATMO_UUID_MAX 128
 #define ATMO_PADDING_MAX 16
 
+/* The client heartbeat interval the bridge keeps to, whatever the server
+ * advertises: not more often than once a second (a server asking for a
+ * heartbeat every few milliseconds would have the bridge flood it), not
+ * less often than every five minutes (a server that advertises hours
+ * still expects to hear from a live client). */
+#define ATMO_HEARTBEAT_MIN_MS 1000L
+#define ATMO_HEARTBEAT_MAX_MS 300000L
+
 struct atmo_handshake {
 	char uuid[ATMO_UUID_MAX + 1];
-	long client_heartbeat_ms;          /* 0: the server wants no client heartbeats */
+	long client_heartbeat_ms;          /* as advertised (at most LONG_MAX); 0: the
+					    * server wants no client heartbeats */
 	char padding[ATMO_PADDING_MAX + 1]; /* heartbeat payload, "X" by default */
 };
 
@@ -26,6 +35,10 @@ struct atmo_handshake {
  * Returns 0 on success, -1 when the frame is not a handshake (e.g. JSON). */
 int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 			 struct atmo_handshake *out);
+
+/* The interval to use for an advertised one: 0 stays 0 (no heartbeats),
+ * anything else is brought into ATMO_HEARTBEAT_MIN_MS..ATMO_HEARTBEAT_MAX_MS. */
+long atmo_heartbeat_clamp_ms(long advertised_ms);
 
 /* Formats "<uuid>|<ms>|<padding>|" into buf; returns the length or -1. */
 int atmo_format_handshake(char *buf, size_t cap, const char *uuid,

@@ -206,3 +206,22 @@ def test_block_unblock_remove(stack_up):
     assert_all_current(stack, rest)
     c = stop_and_count(stack)
     assert c["lifecycle_events"] == 3
+
+
+def test_advertised_heartbeat_interval_is_clamped(stack_up):
+    # The simulator asks for a client heartbeat every 10 ms: the bridge
+    # keeps to once a second (README.md, "Security") and says so.
+    stack, sub, ids = stack_up(sim_args=["--client-heartbeat-ms", "10"], health={"interval_s": 1})
+    log = stack.bridge.log()
+    assert "event=upstream.heartbeat_clamped advertised_ms=10 used_ms=1000" in log
+    assert "event=upstream.connected heartbeat_ms=1000" in log
+
+    def heartbeats_out():
+        raw = sub.latest("navixy/bridge/health")
+        return json.loads(raw)["traffic"]["heartbeats_out"] if raw else 0
+    first = heartbeats_out()
+    started = time.monotonic()
+    wait_until(lambda: heartbeats_out() >= first + 3, 15, interval=0.2, what="three heartbeats")
+    # At most one a second (plus the reports' own lag), never one per 10 ms.
+    assert heartbeats_out() - first <= time.monotonic() - started + 3
+    assert_recovered(stack, sub, ids[0])

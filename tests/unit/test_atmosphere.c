@@ -57,6 +57,28 @@ static void handshake_rejects_json_and_garbage(void **state)
 		assert_int_equal(atmo_parse_handshake(bad[i], strlen(bad[i]), 0, &h), -1);
 }
 
+/* The interval the server advertises is kept as sent; the one used is
+ * brought into 1 s .. 5 min, 0 (no heartbeats) stays. */
+static void heartbeat_interval_is_clamped(void **state)
+{
+	(void)state;
+	struct atmo_handshake h;
+	const char *f = "abc|999999999999|X|";
+	assert_int_equal(atmo_parse_handshake(f, strlen(f), 0, &h), 0);
+	assert_true(h.client_heartbeat_ms > 86400000L);
+	assert_int_equal(atmo_heartbeat_clamp_ms(h.client_heartbeat_ms), ATMO_HEARTBEAT_MAX_MS);
+	assert_int_equal(ATMO_HEARTBEAT_MIN_MS, 1000);
+	assert_int_equal(ATMO_HEARTBEAT_MAX_MS, 300000);
+	assert_int_equal(atmo_heartbeat_clamp_ms(0), 0);
+	assert_int_equal(atmo_heartbeat_clamp_ms(-5), 0);
+	assert_int_equal(atmo_heartbeat_clamp_ms(1), 1000);
+	assert_int_equal(atmo_heartbeat_clamp_ms(999), 1000);
+	assert_int_equal(atmo_heartbeat_clamp_ms(1000), 1000);
+	assert_int_equal(atmo_heartbeat_clamp_ms(30000), 30000);
+	assert_int_equal(atmo_heartbeat_clamp_ms(300000), 300000);
+	assert_int_equal(atmo_heartbeat_clamp_ms(300001), 300000);
+}
+
 static void handshake_roundtrip(void **state)
 {
 	(void)state;
@@ -237,6 +259,7 @@ int main(void)
 		cmocka_unit_test(handshake_plain),
 		cmocka_unit_test(handshake_length_prefixed),
 		cmocka_unit_test(handshake_rejects_json_and_garbage),
+		cmocka_unit_test(heartbeat_interval_is_clamped),
 		cmocka_unit_test(handshake_roundtrip),
 		cmocka_unit_test(heartbeat_detection),
 		cmocka_unit_test(utf16_units_count_like_java),
