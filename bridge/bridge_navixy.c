@@ -14,6 +14,7 @@
 #include "navixy_frame.h"
 #include "navixy_request.h"
 #include "navixy_scan.h"
+#include "readings_merge.h"
 
 /* Navixy error codes that mean the hash is no good (spec §3.1). */
 #define NVX_CODE_WRONG_HASH 3
@@ -344,10 +345,28 @@ static void count_mapping_error(struct bridge *b, const char *what, const char *
 			what, b->counters.mapping_errors, err);
 }
 
+/* A readings item the limits of readings_merge.h cut: first ten, then one
+ * in a thousand. */
+static void log_truncated(struct bridge *b, int64_t tracker_id, uint64_t before)
+{
+	uint64_t now = b->counters.readings_truncated;
+	for (uint64_t n = before + 1; n <= now; n++) {
+		if (n > 10 && n % 1000 != 0)
+			continue;
+		n2m_log(&b->log, N2M_LOG_WARN, "readings.truncated",
+			"tracker_id=%" PRId64 " count=%" PRIu64 " reason=\"readings above the limits "
+			"(%d entries a section, %d without a key, %d bytes): left out\"",
+			tracker_id, now, N2M_READINGS_MAX_ENTRIES, N2M_READINGS_MAX_KEYLESS,
+			N2M_READINGS_MAX_BYTES);
+		return;
+	}
+}
+
 static void on_items(struct bridge *b, const struct nvx_frame *f)
 {
 	struct n2m_map_ctx ctx = bridge_map_ctx(b);
 	char err[200];
+	ctx.readings_truncated = &b->counters.readings_truncated;
 
 	for (size_t i = 0; i < f->n_items; i++) {
 		const struct nvx_item *it = &f->items[i];
@@ -368,9 +387,11 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 			if (!(tr = tracker_for_id(b, it->id)))
 				continue;
 			b->counters.readings_updates++;
+			uint64_t cut = b->counters.readings_truncated;
 			rc = it->obj ? n2m_map_readings(&ctx, tr, it->obj, &b->pubs, err, sizeof err)
 				     : n2m_map_readings_text(&ctx, tr, it->raw, it->raw_len,
 							     &b->pubs, err, sizeof err);
+			log_truncated(b, tr->id, cut);
 			break;
 		case NVX_EVENT_IOT_MONITOR:
 			if (!(tr = tracker_for_id(b, it->id)))

@@ -79,6 +79,9 @@ struct n2m_map_ctx {
 	const char *base_topic;
 	const struct n2m_topics_config *topics;
 	time_t now;            /* for the stale flag */
+	/* Where readings entries and payloads left out by the limits of
+	 * readings_merge.h are counted; NULL: not counted. */
+	uint64_t *readings_truncated;
 };
 
 /* A state event for tr (state is the unwrapped source state; it gains

@@ -225,3 +225,30 @@ def test_advertised_heartbeat_interval_is_clamped(stack_up):
     # At most one a second (plus the reports' own lag), never one per 10 ms.
     assert heartbeats_out() - first <= time.monotonic() - started + 3
     assert_recovered(stack, sub, ids[0])
+
+
+def test_readings_cannot_grow_without_bound(stack_up):
+    # A server sending ever new sensor ids and entries without a key: the
+    # tracker's retained readings keep at most 256 entries a section, 16
+    # of them without a key (README.md, "When things fail"); the rest is
+    # counted and logged, and the entries already there keep updating.
+    stack, sub, ids = stack_up()
+    tid = ids[0]
+    sub.wait_for(f"navixy/tracker/{tid}/readings", timeout=15)
+    sensors = [{"sensor_id": 9000000 + i, "value": i} for i in range(300)]
+    keyless = [{"value": i} for i in range(20)]
+    inject(stack, json.dumps({"type": "event", "event": "readings_batch", "data": [
+        {"tracker_id": tid, "virtual_sensors": sensors, "states": keyless}]}))
+
+    def readings():
+        raw = sub.latest(f"navixy/tracker/{tid}/readings")
+        return json.loads(raw) if raw else {}
+    wait_until(lambda: len(readings().get("virtual_sensors", [])) == 256, 10,
+               what="the virtual sensors cut at 256")
+    states = readings()["states"]
+    assert sum(1 for s in states if "field" not in s) == 16
+    assert "event=readings.truncated tracker_id=%d" % tid in stack.bridge.log()
+    c = stop_and_count(stack)
+    # 301 sensors (the simulator's own and 300 new) for 256 places, 20
+    # keyless states for 16.
+    assert c["readings_truncated"] == 301 - 256 + 20 - 16
