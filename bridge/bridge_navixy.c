@@ -499,7 +499,17 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 	char err[200];
 
 	b->counters.frames_in++;
-	if (nvx_frame_parse_fast(msg, len, &f, err, sizeof err) != 0) {
+	int rc = nvx_frame_parse_bounded(msg, len, (size_t)b->cfg.navixy.max_fallback_bytes, &f, err,
+					 sizeof err);
+	if (rc == NVX_FRAME_TOO_BIG) {
+		b->counters.fallback_oversized++;
+		if (b->counters.fallback_oversized <= 10 || b->counters.fallback_oversized % 1000 == 0)
+			n2m_log(&b->log, N2M_LOG_WARN, "upstream.fallback_oversized",
+				"bytes=%zu max_fallback_bytes=%d count=%" PRIu64 " reason=\"%s: skipped\"",
+				len, b->cfg.navixy.max_fallback_bytes, b->counters.fallback_oversized, err);
+		return;
+	}
+	if (rc != 0) {
 		b->counters.parse_errors++;
 		log_parse_error(b, err, len);
 		return;

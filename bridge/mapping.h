@@ -82,6 +82,9 @@ struct n2m_map_ctx {
 	/* Where readings entries and payloads left out by the limits of
 	 * readings_merge.h are counted; NULL: not counted. */
 	uint64_t *readings_truncated;
+	/* Raw items the text functions hand to json-c must fit this estimated
+	 * tree (json_cost.h; navixy.max_fallback_bytes); 0: no limit. */
+	size_t max_tree_bytes;
 };
 
 /* A state event for tr (state is the unwrapped source state; it gains

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_cost.h"
 #include "json_scan.h"
 #include "location.h"
 #include "mapping_parts.h"
@@ -22,6 +23,12 @@
 
 /* Payloads up to this size are rendered on the stack. */
 #define STACK_PAYLOAD 4096
+
+/* Whether json-c may parse text[0..len) (the budget of ctx). */
+static int fits_json_c(const struct n2m_map_ctx *ctx, const char *text, size_t len)
+{
+	return !ctx->max_tree_bytes || n2m_json_tree_cost(text, len) <= ctx->max_tree_bytes;
+}
 
 static struct json_object *parse(const char *text, size_t len)
 {
@@ -37,6 +44,10 @@ static int state_via_json(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			  const char *text, size_t len, struct n2m_pub_list *out, char *err,
 			  size_t errlen)
 {
+	if (!fits_json_c(ctx, text, len)) {
+		snprintf(err, errlen, "state: above navixy.max_fallback_bytes for json-c");
+		return -1;
+	}
 	struct json_object *o = parse(text, len);
 	if (!o) {
 		snprintf(err, errlen, "state: out of memory");
@@ -127,6 +138,10 @@ static int readings_via_json(const struct n2m_map_ctx *ctx, struct n2m_tracker *
 			     const char *text, size_t len, struct n2m_pub_list *out, char *err,
 			     size_t errlen)
 {
+	if (!fits_json_c(ctx, text, len)) {
+		snprintf(err, errlen, "readings: above navixy.max_fallback_bytes for json-c");
+		return -1;
+	}
 	struct json_object *o = parse(text, len);
 	if (!o) {
 		snprintf(err, errlen, "readings: out of memory");

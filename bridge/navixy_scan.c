@@ -8,9 +8,11 @@
  */
 #include "navixy_scan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_cost.h"
 #include "json_scan.h"
 
 /* What one object level of an item holds. */
@@ -240,8 +242,22 @@ static int try_fast(const char *msg, size_t len, struct nvx_frame *f, struct wal
 	return 0;
 }
 
-int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
-			 size_t errlen)
+int nvx_scan_item(enum nvx_event_kind ev, const char *p, size_t len, int depth,
+		  struct nvx_item *out, struct nvx_state_fields *f)
+{
+	struct noted one;
+	struct walk w;
+	memset(&w, 0, sizeof(w));
+	w.items = &one;
+	w.cap = 1; /* item_element never grows it */
+	memset(out, 0, sizeof(*out));
+	if (!len || item_element(&w, p, p + len, depth) != p + len)
+		return -1;
+	return ev == NVX_EVENT_READINGS_BATCH ? readings_item(&one, out) : state_item(&one, out, f);
+}
+
+int nvx_frame_parse_bounded(const char *msg, size_t len, size_t budget, struct nvx_frame *out,
+			    char *err, size_t errlen)
 {
 	struct walk w;
 	memset(&w, 0, sizeof(w));
@@ -251,5 +267,13 @@ int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, cha
 	if (rc == 0)
 		return 0;
 	nvx_frame_free(out);
-	return nvx_frame_parse(msg, len, out, err, errlen);
+	if (!msg || budget == SIZE_MAX || n2m_json_tree_cost(msg, len) <= budget)
+		return nvx_frame_parse(msg, len, out, err, errlen);
+	return nvx_frame_parse_items(msg, len, budget, out, err, errlen);
+}
+
+int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
+			 size_t errlen)
+{
+	return nvx_frame_parse_bounded(msg, len, SIZE_MAX, out, err, errlen);
 }

@@ -1,7 +1,8 @@
 /*
  * fuzz_navixy_frame.c - libFuzzer target: any bytes parsed as a Navixy
  * frame must give a frame or an error message, never a crash or a leak, on
- * the json-c path and on the fast path (raw items, text mapping). A
+ * the json-c path, the fast path (raw items, text mapping) and the item
+ * path of a small json-c budget (navixy_items.c). A
  * parsed frame is also pushed through the tracker table and the mapping,
  * the path every real frame takes.
  */
@@ -60,14 +61,16 @@ static void map_items(struct nvx_frame *f, struct n2m_tracker_table *table,
 	}
 }
 
-/* One parse (json-c, or the fast path with its raw items) and the
+/* One parse (0: json-c, 1: the fast path with its raw items, 2: bounded by
+ * a small json-c budget, so bigger inputs take the item path) and the
  * mapping of what it gave. */
-static void parse_and_map(const char *msg, size_t size, int fast)
+static void parse_and_map(const char *msg, size_t size, int how)
 {
 	struct nvx_frame f;
 	char err[256];
-	int rc = fast ? nvx_frame_parse_fast(msg, size, &f, err, sizeof(err))
-		      : nvx_frame_parse(msg, size, &f, err, sizeof(err));
+	int rc = how == 2 ? nvx_frame_parse_bounded(msg, size, 4096, &f, err, sizeof(err))
+		 : how == 1 ? nvx_frame_parse_fast(msg, size, &f, err, sizeof(err))
+			    : nvx_frame_parse(msg, size, &f, err, sizeof(err));
 	if (rc != 0) {
 		/* The reason must be a terminated string. */
 		if (strlen(err) >= sizeof(err))
@@ -100,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	parse_and_map(msg, size, 0);
 	parse_and_map(msg, size, 1);
+	parse_and_map(msg, size, 2);
 	free(msg);
 	return 0;
 }

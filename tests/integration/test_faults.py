@@ -252,3 +252,27 @@ def test_readings_cannot_grow_without_bound(stack_up):
     # 301 sensors (the simulator's own and 300 new) for 256 places, 20
     # keyless states for 16.
     assert c["readings_truncated"] == 301 - 256 + 20 - 16
+
+
+def test_non_canonical_messages_above_the_fallback_budget(stack_up):
+    # With navixy.max_fallback_bytes at 1 MiB: a pretty-printed batch far
+    # above it is still taken item by item; a pretty-printed message of
+    # another kind that big is skipped and counted (drops.fallback_oversized).
+    stack, sub, ids = stack_up(navixy={"max_fallback_bytes": 1 << 20})
+    tid = ids[0]
+    state = stack.sim.tracker(tid)["state"]
+    state["gps"]["location"]["lat"] = 12.5
+    pad = [{"k": i} for i in range(300)]  # ~0.4 MB of json-c each, 8 MB for 20
+    batch = {"type": "event", "event": "state_batch",
+             "data": [{"type": "source_state_event", "state": dict(state, pad=pad)}] * 20}
+    inject(stack, json.dumps(batch, indent=1))
+    wait_until(lambda: json.loads(sub.latest(f"navixy/tracker/{tid}/location") or "{}")
+               .get("latitude") == 12.5, 10, what="the batch taken item by item")
+    iot = {"type": "event", "event": "iot_monitor",
+           "data": {"iot_last_values": [{"tracker_id": tid, "pad": pad}] * 20}}
+    inject(stack, json.dumps(iot, indent=1))
+    wait_until(lambda: "event=upstream.fallback_oversized" in stack.bridge.log(), 10,
+               what="the iot_monitor message skipped")
+    assert_recovered(stack, sub, tid)
+    c = stop_and_count(stack)
+    assert c["fallback_oversized"] == 1 and c["parse_errors"] == 0 and c["bad_items"] == 0
