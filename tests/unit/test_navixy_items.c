@@ -38,6 +38,7 @@ static void cost_counts_structure_outside_strings(void **state)
 	assert_int_equal(n2m_json_tree_cost("\"{{{", 4), 4 + v); /* unterminated */
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 /* n copies of piece inside [ ], comma separated. */
 static char *repeated(const char *piece, size_t n, size_t *len)
 {
@@ -56,6 +57,7 @@ static char *repeated(const char *piece, size_t n, size_t *len)
 	*len = at;
 	return s;
 }
+#endif
 
 /* What json-c really allocates for the worst shapes per byte stays below
  * the estimate (glibc's count of bytes in use; not under ASan, whose
