@@ -5,6 +5,7 @@
 #include "atmosphere.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 	size_t ms_len = (size_t)bar;
 	trim(&ms, &ms_len);
 	unsigned long long interval;
-	if (parse_digits(ms, ms_len, &interval) != 0 || interval > 86400000ULL)
+	if (parse_digits(ms, ms_len, &interval) != 0)
 		return -1;
 	p += bar + 1;
 	rest -= (size_t)bar + 1;
@@ -93,7 +94,8 @@ int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 
 	memcpy(out->uuid, uuid, uuid_len);
 	out->uuid[uuid_len] = '\0';
-	out->client_heartbeat_ms = (long)interval;
+	/* Kept as advertised (the caller clamps it and says so). */
+	out->client_heartbeat_ms = interval > (unsigned long long)LONG_MAX ? LONG_MAX : (long)interval;
 	if (pad_len == 0) {
 		strcpy(out->padding, "X");
 	} else {
@@ -101,6 +103,15 @@ int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 		out->padding[pad_len] = '\0';
 	}
 	return 0;
+}
+
+long atmo_heartbeat_clamp_ms(long advertised_ms)
+{
+	if (advertised_ms <= 0)
+		return 0;
+	if (advertised_ms < ATMO_HEARTBEAT_MIN_MS)
+		return ATMO_HEARTBEAT_MIN_MS;
+	return advertised_ms > ATMO_HEARTBEAT_MAX_MS ? ATMO_HEARTBEAT_MAX_MS : advertised_ms;
 }
 
 int atmo_format_handshake(char *buf, size_t cap, const char *uuid,
@@ -182,6 +193,7 @@ void atmo_decoder_init(struct atmo_decoder *d, int track_size, size_t max_messag
 void atmo_decoder_reset(struct atmo_decoder *d)
 {
 	d->partial_len = 0;
+	d->skip_units = d->skip_cont = 0;
 }
 
 int atmo_decoder_release_spare(struct atmo_decoder *d, size_t keep)
@@ -216,10 +228,48 @@ static int append_partial(struct atmo_decoder *d, const char *s, size_t len)
 	return 0;
 }
 
+static int skipping(const struct atmo_decoder *d)
+{
+	return d->skip_units || d->skip_cont;
+}
+
+/* Consumes the bytes of a too-large message from s, counting UTF-16 units
+ * the way atmo_bytes_for_units does (a lead byte brings its whole sequence),
+ * across frames; returns the bytes consumed (all of s while still
+ * skipping). */
+static size_t skip_bytes(struct atmo_decoder *d, const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && skipping(d)) {
+		if (d->skip_cont) {
+			d->skip_cont--;
+			i++;
+			continue;
+		}
+		size_t b, u;
+		utf8_seq((unsigned char)s[i++], &b, &u);
+		d->skip_units -= u < d->skip_units ? u : d->skip_units;
+		d->skip_cont = b - 1;
+	}
+	return i;
+}
+
+/* Starts skipping a message of `units` announced units whose payload
+ * begins at payload[0..avail); returns the payload bytes consumed. */
+static size_t skip_message(struct atmo_decoder *d, const char *payload, size_t avail,
+			   unsigned long long units)
+{
+	d->skip_units = (size_t)units;
+	d->skip_cont = 0;
+	return skip_bytes(d, payload, avail);
+}
+
 /* Consumes as many complete "<len>|payload" messages from buf as possible;
- * returns the number of bytes consumed, or a negative decode result. */
+ * returns the number of bytes consumed, or a negative decode result. What
+ * is left is at most one prefix and max_message bytes of an incomplete
+ * message. Sets *too_large when a message was (or is being) skipped. */
 static long decode_run(struct atmo_decoder *d, const char *buf, size_t len,
-		       atmo_message_fn fn, void *ctx)
+		       atmo_message_fn fn, void *ctx, int *too_large)
 {
 	size_t pos = 0;
 	while (pos < len) {
@@ -229,30 +279,82 @@ static long decode_run(struct atmo_decoder *d, const char *buf, size_t len,
 			for (size_t i = pos; i < len; i++)
 				if (buf[i] < '0' || buf[i] > '9')
 					return ATMO_DECODE_BAD_LENGTH;
-			if (len - pos > 18)
+			if (len - pos >= ATMO_PREFIX_MAX)
 				return ATMO_DECODE_BAD_LENGTH;
 			break;
 		}
 		unsigned long long units;
 		if (parse_digits(buf + pos, (size_t)bar, &units) != 0)
 			return ATMO_DECODE_BAD_LENGTH;
-		/* A UTF-16 unit takes at least one byte, at most three. */
-		if (d->max_message && units > d->max_message)
-			return ATMO_DECODE_TOO_LARGE;
 		const char *payload = buf + pos + (size_t)bar + 1;
 		size_t avail = len - pos - (size_t)bar - 1;
-		size_t nbytes = atmo_bytes_for_units(payload, avail, (size_t)units);
-		if (nbytes == (size_t)-1) {
-			if (d->max_message && avail > 3 * d->max_message)
-				return ATMO_DECODE_TOO_LARGE;
-			break;
+		size_t nbytes = units > d->max_message && d->max_message
+					? (size_t)-1 : atmo_bytes_for_units(payload, avail, (size_t)units);
+		/* A UTF-16 unit takes at least one byte: a prefix above the limit
+		 * is too large at once; an incomplete message is once the bytes
+		 * it already has pass the limit; a complete one by its bytes. */
+		if (d->max_message && (units > d->max_message ||
+				       (nbytes == (size_t)-1 && avail >= d->max_message) ||
+				       (nbytes != (size_t)-1 && nbytes > d->max_message))) {
+			*too_large = 1;
+			pos += (size_t)bar + 1 + skip_message(d, payload, avail, units);
+			if (skipping(d))
+				return (long)len;
+			continue;
 		}
-		if (d->max_message && nbytes > d->max_message)
-			return ATMO_DECODE_TOO_LARGE;
+		if (nbytes == (size_t)-1)
+			break;
 		fn(ctx, payload, nbytes);
 		pos += (size_t)bar + 1 + nbytes;
 	}
 	return (long)pos;
+}
+
+/* The frame's bytes from off on, without a partial message before them:
+ * decoded in place, the incomplete rest kept in the partial buffer. */
+static enum atmo_decode_result decode_direct(struct atmo_decoder *d, const char *frame,
+					     size_t len, atmo_message_fn fn, void *ctx,
+					     int *too_large)
+{
+	long used = decode_run(d, frame, len, fn, ctx, too_large);
+	if (used < 0)
+		return (enum atmo_decode_result)used;
+	size_t left = len - (size_t)used;
+	if (left && append_partial(d, frame + used, left) != 0)
+		return ATMO_DECODE_NOMEM;
+	return ATMO_DECODE_OK;
+}
+
+/* Completes the partial message with at most what it may still hold; sets
+ * *off past the frame bytes it consumed. Returns 1 when the rest of the
+ * frame is to be decoded directly, 0 when the frame is used up. */
+static int continue_partial(struct atmo_decoder *d, const char *frame, size_t len,
+			    size_t *off, atmo_message_fn fn, void *ctx, int *too_large,
+			    enum atmo_decode_result *rc)
+{
+	size_t old = d->partial_len;
+	size_t room = d->max_message ? d->max_message + ATMO_PREFIX_MAX - old : len - *off;
+	size_t take = len - *off < room ? len - *off : room;
+	if (append_partial(d, frame + *off, take) != 0) {
+		*rc = ATMO_DECODE_NOMEM;
+		return 0;
+	}
+	long used = decode_run(d, d->partial, d->partial_len, fn, ctx, too_large);
+	if (used < 0) {
+		*rc = (enum atmo_decode_result)used;
+		return 0;
+	}
+	if ((size_t)used < old) {
+		/* Still incomplete (decode_run consumed nothing): all of it is kept,
+		 * and the whole frame fit, or the message would be too large. */
+		*off += take;
+		return 0;
+	}
+	/* The partial message came out (or is being skipped): the frame goes
+	 * on from the first byte the partial buffer did not consume. */
+	*off += skipping(d) ? take : (size_t)used - old;
+	d->partial_len = 0;
+	return 1;
 }
 
 enum atmo_decode_result atmo_decoder_feed(struct atmo_decoder *d, const char *frame,
@@ -264,32 +366,19 @@ enum atmo_decode_result atmo_decoder_feed(struct atmo_decoder *d, const char *fr
 		fn(ctx, frame, len);
 		return ATMO_DECODE_OK;
 	}
-
-	const char *buf = frame;
-	size_t buf_len = len;
-	if (d->partial_len) {
-		if (append_partial(d, frame, len) != 0) {
-			d->partial_len = 0;
-			return ATMO_DECODE_NOMEM;
-		}
-		buf = d->partial;
-		buf_len = d->partial_len;
+	int too_large = 0;
+	enum atmo_decode_result rc = ATMO_DECODE_OK;
+	size_t off = skip_bytes(d, frame, len);
+	if (off < len && d->partial_len &&
+	    !continue_partial(d, frame, len, &off, fn, ctx, &too_large, &rc))
+		goto done;
+	off += skip_bytes(d, frame + off, len - off);
+	if (off < len)
+		rc = decode_direct(d, frame + off, len - off, fn, ctx, &too_large);
+done:
+	if (rc != ATMO_DECODE_OK) {
+		atmo_decoder_reset(d);
+		return rc;
 	}
-
-	long used = decode_run(d, buf, buf_len, fn, ctx);
-	if (used < 0) {
-		d->partial_len = 0;
-		return (enum atmo_decode_result)used;
-	}
-	size_t left = buf_len - (size_t)used;
-	if (buf == d->partial) {
-		memmove(d->partial, d->partial + used, left);
-		d->partial_len = left;
-	} else if (left) {
-		if (append_partial(d, frame + used, left) != 0) {
-			d->partial_len = 0;
-			return ATMO_DECODE_NOMEM;
-		}
-	}
-	return ATMO_DECODE_OK;
+	return too_large ? ATMO_DECODE_TOO_LARGE : ATMO_DECODE_OK;
 }

@@ -16,9 +16,18 @@
 #define ATMO_UUID_MAX 128
 #define ATMO_PADDING_MAX 16
 
+/* The client heartbeat interval the bridge keeps to, whatever the server
+ * advertises: not more often than once a second (a server asking for a
+ * heartbeat every few milliseconds would have the bridge flood it), not
+ * less often than every five minutes (a server that advertises hours
+ * still expects to hear from a live client). */
+#define ATMO_HEARTBEAT_MIN_MS 1000L
+#define ATMO_HEARTBEAT_MAX_MS 300000L
+
 struct atmo_handshake {
 	char uuid[ATMO_UUID_MAX + 1];
-	long client_heartbeat_ms;          /* 0: the server wants no client heartbeats */
+	long client_heartbeat_ms;          /* as advertised (at most LONG_MAX); 0: the
+					    * server wants no client heartbeats */
 	char padding[ATMO_PADDING_MAX + 1]; /* heartbeat payload, "X" by default */
 };
 
@@ -26,6 +35,10 @@ struct atmo_handshake {
  * Returns 0 on success, -1 when the frame is not a handshake (e.g. JSON). */
 int atmo_parse_handshake(const char *frame, size_t len, int track_size,
 			 struct atmo_handshake *out);
+
+/* The interval to use for an advertised one: 0 stays 0 (no heartbeats),
+ * anything else is brought into ATMO_HEARTBEAT_MIN_MS..ATMO_HEARTBEAT_MAX_MS. */
+long atmo_heartbeat_clamp_ms(long advertised_ms);
 
 /* Formats "<uuid>|<ms>|<padding>|" into buf; returns the length or -1. */
 int atmo_format_handshake(char *buf, size_t cap, const char *uuid,
@@ -46,15 +59,24 @@ size_t atmo_bytes_for_units(const char *s, size_t len, size_t units);
 /* Writes "<utf16 length>|" for msg into buf; returns its length or -1. */
 int atmo_format_length_prefix(char *buf, size_t cap, const char *msg, size_t len);
 
+/* The longest length prefix the decoder reads: 18 digits and the '|'. */
+#define ATMO_PREFIX_MAX 19
+
 /* Splits a stream of frames into messages. Without track_size every frame
  * is one message. With it, messages are "<len>|<payload>" and may be split
- * across or batched within frames; the decoder keeps the partial state. */
+ * across or batched within frames; the decoder keeps the partial state.
+ * The partial buffer never holds more than one length prefix and
+ * max_message bytes: a message whose prefix announces more (or whose bytes
+ * turn out to be more) is skipped to its announced end as the bytes come,
+ * without buffering them, and the messages after it are decoded as usual. */
 struct atmo_decoder {
 	int track_size;
-	size_t max_message;  /* bytes; a longer message is an error */
+	size_t max_message;  /* bytes; a longer message is skipped (TOO_LARGE) */
 	char *partial;
 	size_t partial_len;
 	size_t partial_cap;
+	size_t skip_units;   /* UTF-16 units of a too-large message still to skip */
+	size_t skip_cont;    /* continuation bytes of a UTF-8 sequence still to skip */
 };
 
 typedef void (*atmo_message_fn)(void *ctx, const char *msg, size_t len);
@@ -74,8 +96,11 @@ void atmo_decoder_free(struct atmo_decoder *d);
  * returns 1 if it did. */
 int atmo_decoder_release_spare(struct atmo_decoder *d, size_t keep);
 
-/* Feeds one received frame; calls fn once per complete message. On an
- * error, the partial state is dropped so the next frame starts clean. */
+/* Feeds one received frame; calls fn once per complete message. A
+ * too-large message is skipped (TOO_LARGE is returned for the frame where
+ * it starts, the frames that carry its rest are consumed quietly) and the
+ * messages around it still come out. On any other error, the partial state
+ * is dropped so the next frame starts clean. */
 enum atmo_decode_result atmo_decoder_feed(struct atmo_decoder *d, const char *frame,
 					  size_t len, atmo_message_fn fn, void *ctx);
 

@@ -58,6 +58,8 @@ struct n2m_bridge_counters {
 	uint64_t publish_failures;
 	uint64_t publish_deferred;   /* not sent while the broker was away */
 	uint64_t resyncs;            /* retained tree republished after a reconnect */
+	uint64_t fallback_oversized; /* messages too big for the json-c fallback, skipped */
+	uint64_t readings_truncated; /* readings entries / payloads left out by the limits */
 };
 
 /* Flags a signal handler may set; the loop acts on them. */

@@ -74,7 +74,8 @@ void bridge_log_counters(struct bridge *b)
 		" upstream_oversized=%" PRIu64 " upstream_binary=%" PRIu64
 		" upstream_decode_errors=%" PRIu64 " upstream_connects=%" PRIu64
 		" upstream_failures=%" PRIu64 " mqtt_connects=%" PRIu64 " mqtt_disconnects=%" PRIu64
-		" mqtt_in_dropped=%llu mqtt_connect_failures=%llu",
+		" mqtt_in_dropped=%llu mqtt_connect_failures=%llu fallback_oversized=%" PRIu64
+		" readings_truncated=%" PRIu64,
 		c->frames_in, c->parse_errors, c->bad_items, c->unknown_frames, c->error_frames,
 		c->state_updates, c->readings_updates, c->iot_updates, c->lifecycle_events,
 		c->logouts, c->unknown_sources, c->mapping_errors, c->tracker_list_calls,
@@ -82,5 +83,6 @@ void bridge_log_counters(struct bridge *b)
 		b->events.queued, b->events.dropped, n2m_event_queue_count(&b->events),
 		u->oversized, u->binary, u->decode_errors, u->connects, u->failures, m->connects,
 		m->disconnects, (unsigned long long)atomic_load(&b->mqtt.counters.messages_dropped),
-		(unsigned long long)atomic_load(&b->mqtt.counters.connect_failures));
+		(unsigned long long)atomic_load(&b->mqtt.counters.connect_failures),
+		c->fallback_oversized, c->readings_truncated);
 }

@@ -81,6 +81,8 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_DROP_OVERSIZED] = u->oversized;
 	v[N2M_HM_DROP_BINARY] = u->binary;
 	v[N2M_HM_DROP_PUBLISH_FAILED] = c->publish_failures;
+	v[N2M_HM_DROP_FALLBACK_OVERSIZED] = c->fallback_oversized;
+	v[N2M_HM_DROP_READINGS_TRUNCATED] = c->readings_truncated;
 	v[N2M_HM_DROP_MQTT_INBOUND] = atomic_load(&b->mqtt.counters.messages_dropped);
 	v[N2M_HM_DROP_OUTAGE_QUEUE] = b->events.dropped;
 	v[N2M_HM_DROP_CONTROL_RATE_LIMITED] = bridge_control_rate_limited(b);

@@ -15,6 +15,7 @@
 #include "navixy_frame.h"
 #include "navixy_request.h"
 #include "navixy_scan.h"
+#include "readings_merge.h"
 
 /* Navixy error codes that mean the hash is no good. */
 #define NVX_CODE_WRONG_HASH 3
@@ -282,10 +283,28 @@ static void count_mapping_error(struct bridge *b, const char *what, const char *
 			what, b->counters.mapping_errors, err);
 }
 
+/* A readings item the limits of readings_merge.h cut: first ten, then one
+ * in a thousand. */
+static void log_truncated(struct bridge *b, int64_t tracker_id, uint64_t before)
+{
+	uint64_t now = b->counters.readings_truncated;
+	for (uint64_t n = before + 1; n <= now; n++) {
+		if (n > 10 && n % 1000 != 0)
+			continue;
+		n2m_log(&b->log, N2M_LOG_WARN, "readings.truncated",
+			"tracker_id=%" PRId64 " count=%" PRIu64 " reason=\"readings above the limits "
+			"(%d entries a section, %d without a key, %d bytes): left out\"",
+			tracker_id, now, N2M_READINGS_MAX_ENTRIES, N2M_READINGS_MAX_KEYLESS,
+			N2M_READINGS_MAX_BYTES);
+		return;
+	}
+}
+
 static void on_items(struct bridge *b, const struct nvx_frame *f)
 {
 	struct n2m_map_ctx ctx = bridge_map_ctx(b);
 	char err[200];
+	ctx.readings_truncated = &b->counters.readings_truncated;
 
 	for (size_t i = 0; i < f->n_items; i++) {
 		const struct nvx_item *it = &f->items[i];
@@ -306,9 +325,11 @@ static void on_items(struct bridge *b, const struct nvx_frame *f)
 			if (!(tr = tracker_for_item(b, f->event, it)))
 				continue;
 			b->counters.readings_updates++;
+			uint64_t cut = b->counters.readings_truncated;
 			rc = it->obj ? n2m_map_readings(&ctx, tr, it->obj, &b->pubs, err, sizeof err)
 				     : n2m_map_readings_text(&ctx, tr, it->raw, it->raw_len,
 							     &b->pubs, err, sizeof err);
+			log_truncated(b, tr->id, cut);
 			break;
 		case NVX_EVENT_IOT_MONITOR:
 			if (!(tr = tracker_for_item(b, f->event, it)))
@@ -452,7 +473,17 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 	char err[200];
 
 	b->counters.frames_in++;
-	if (nvx_frame_parse_fast(msg, len, &f, err, sizeof err) != 0) {
+	int rc = nvx_frame_parse_bounded(msg, len, (size_t)b->cfg.navixy.max_fallback_bytes, &f, err,
+					 sizeof err);
+	if (rc == NVX_FRAME_TOO_BIG) {
+		b->counters.fallback_oversized++;
+		if (b->counters.fallback_oversized <= 10 || b->counters.fallback_oversized % 1000 == 0)
+			n2m_log(&b->log, N2M_LOG_WARN, "upstream.fallback_oversized",
+				"bytes=%zu max_fallback_bytes=%d count=%" PRIu64 " reason=\"%s: skipped\"",
+				len, b->cfg.navixy.max_fallback_bytes, b->counters.fallback_oversized, err);
+		return;
+	}
+	if (rc != 0) {
 		b->counters.parse_errors++;
 		log_parse_error(b, err, len);
 		return;

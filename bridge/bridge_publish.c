@@ -30,6 +30,7 @@ struct n2m_map_ctx bridge_map_ctx(const struct bridge *b)
 		.base_topic = b->cfg.mqtt.base_topic,
 		.topics = &b->cfg.topics,
 		.now = time(NULL),
+		.max_tree_bytes = (size_t)b->cfg.navixy.max_fallback_bytes,
 	};
 	return ctx;
 }

@@ -199,6 +199,7 @@ int bridge_reload(struct bridge *b)
 	clear_unretained(b, &old_topics);
 	b->cfg.navixy.tracker_refresh_min_s = n.navixy.tracker_refresh_min_s;
 	b->cfg.navixy.tracker_refresh_s = n.navixy.tracker_refresh_s;
+	b->cfg.navixy.max_fallback_bytes = n.navixy.max_fallback_bytes;
 	/* Only a change of the file's subscriptions applies: a SIGHUP for
 	 * another setting must not undo what the control plane changed. */
 	if (!n2m_sub_set_equal(&b->cfg.subscriptions, &n.subscriptions))

@@ -205,6 +205,7 @@ static const struct n2m_setting settings[] = {
 	BOOL("navixy.tls_verify", navixy.tls_verify, 1),
 	STR("navixy.ca_file", navixy.ca_file, "", 0, NULL),
 	INT("navixy.max_frame_bytes", navixy.max_frame_bytes, 268435456, 4096, 1073741824),
+	INT("navixy.max_fallback_bytes", navixy.max_fallback_bytes, 67108864, 1048576, 1073741824),
 	INT("navixy.tracker_refresh_min_s", navixy.tracker_refresh_min_s, 60, 0, 86400),
 	INT("navixy.tracker_refresh_s", navixy.tracker_refresh_s, 300, 0, 86400),
 

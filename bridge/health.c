@@ -77,6 +77,10 @@ static const struct n2m_health_metric_info metrics[N2M_HM_COUNT] = {
 	  "kind=\"outage_queue\"", NULL, 0 },
 	{ N2M_HM_DROP_CONTROL_RATE_LIMITED, "drops", "control_rate_limited", C, "drops_total",
 	  "kind=\"control_rate_limited\"", NULL, 0 },
+	{ N2M_HM_DROP_FALLBACK_OVERSIZED, "drops", "fallback_oversized", C, "drops_total",
+	  "kind=\"fallback_oversized\"", NULL, 0 },
+	{ N2M_HM_DROP_READINGS_TRUNCATED, "drops", "readings_truncated", C, "drops_total",
+	  "kind=\"readings_truncated\"", NULL, 0 },
 
 	{ N2M_HM_UPSTREAM_CONNECTS, "upstream", "connects", C, "connects_total", "side=\"upstream\"",
 	  "Successful connections, per side (upstream: completed handshakes)", 0 },

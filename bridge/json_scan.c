@@ -288,7 +288,9 @@ static const char *scan_object_with(const char *p, const char *end, int depth,
 		const char *key = p + 1;
 		size_t key_len = (size_t)(key_end - p - 2);
 		p = key_end;
-		if (p >= end || *p != ':')
+		/* A value must follow the colon: fn may read v[0] without a
+		 * bounds check (json_scan.h). */
+		if (end - p < 2 || *p != ':')
 			return NULL;
 		p = fn ? fn(ctx, key, key_len, p + 1, end, depth) : scan_value(p + 1, end, depth);
 		if (!p || p >= end)

@@ -38,7 +38,8 @@ const char *n2m_json_scan_value(const char *p, const char *end);
  * so a value is read once. depth is the nesting still allowed (start with
  * N2M_JSON_SCAN_MAX_DEPTH). For each member of the object at p, fn scans
  * the value at v (with the depth left) and returns its end or NULL; for each
- * element of the array at p, fn does the same. A NULL fn validates with
+ * element of the array at p, fn does the same. fn is only called with
+ * v < end, so it may look at v[0]; it must read nothing at or past end. A NULL fn validates with
  * n2m_json_scan_depth. Both return the end of the object / array or NULL. */
 typedef const char *(*n2m_json_member_scan_fn)(void *ctx, const char *key, size_t key_len,
 					       const char *v, const char *end, int depth);

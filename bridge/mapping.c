@@ -129,6 +129,12 @@ const char *n2m_availability_text(enum n2m_availability a)
 	return NULL;
 }
 
+void n2m_map_count_truncated(const struct n2m_map_ctx *ctx, size_t n)
+{
+	if (ctx->readings_truncated)
+		*ctx->readings_truncated += n;
+}
+
 int n2m_map_emit_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			     enum emit_mode mode, struct n2m_pub_list *out, char *err, size_t errlen)
 {
@@ -234,7 +240,9 @@ int n2m_map_readings(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	if (!full)
 		return n2m_fail(err, errlen, first ? "readings: out of memory"
 					       : "readings: stored readings unreadable");
-	int rc = n2m_readings_merge(full, delta, err, errlen);
+	size_t cut = 0;
+	int rc = n2m_readings_merge(full, delta, &cut, err, errlen);
+	n2m_map_count_truncated(ctx, rc < 0 ? 0 : cut);
 	if (rc < 0 || (rc == 0 && !first)) {
 		json_object_put(full);
 		return rc < 0 ? -1 : 0;
@@ -245,6 +253,11 @@ int n2m_map_readings(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	}
 	size_t len = 0;
 	const char *text = json_object_to_json_string_length(full, RENDER_FLAGS, &len);
+	if (text && len > N2M_READINGS_MAX_BYTES) {
+		n2m_map_count_truncated(ctx, 1); /* the stored readings stay */
+		json_object_put(full);
+		return 0;
+	}
 	rc = !text || n2m_tracker_store_readings(tr, text, len) < 0
 		     ? n2m_fail(err, errlen, "readings: out of memory")
 		     : n2m_map_emit(ctx, tr, N2M_CLASS_READINGS, tr->topic_id, text, len, EMIT_DEDUPE, out,

@@ -80,6 +80,12 @@ struct n2m_map_ctx {
 	const char *base_topic;
 	const struct n2m_topics_config *topics;
 	time_t now;            /* for the stale flag */
+	/* Where readings entries and payloads left out by the limits of
+	 * readings_merge.h are counted; NULL: not counted. */
+	uint64_t *readings_truncated;
+	/* Raw items the text functions hand to json-c must fit this estimated
+	 * tree (json_cost.h; navixy.max_fallback_bytes); 0: no limit. */
+	size_t max_tree_bytes;
 };
 
 /* A state event for tr (state is the unwrapped source state; it gains

@@ -25,6 +25,9 @@ int n2m_map_emit_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker 
 			      enum emit_mode mode, struct n2m_pub_list *out, char *err,
 			      size_t errlen);
 
+/* Adds n to ctx->readings_truncated, when the caller counts. */
+void n2m_map_count_truncated(const struct n2m_map_ctx *ctx, size_t n);
+
 /* connection_status text s[0..n) to online (1), offline (0), or -1. */
 int n2m_map_connection_online(const char *s, size_t n);
 

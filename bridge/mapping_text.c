@@ -14,13 +14,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_cost.h"
 #include "json_scan.h"
 #include "location.h"
 #include "mapping_parts.h"
+#include "readings_merge.h"
 #include "readings_text.h"
 
 /* Payloads up to this size are rendered on the stack. */
 #define STACK_PAYLOAD 4096
+
+/* Whether json-c may parse text[0..len) (the budget of ctx). */
+static int fits_json_c(const struct n2m_map_ctx *ctx, const char *text, size_t len)
+{
+	return !ctx->max_tree_bytes || n2m_json_tree_cost(text, len) <= ctx->max_tree_bytes;
+}
 
 static struct json_object *parse(const char *text, size_t len)
 {
@@ -36,6 +44,10 @@ static int state_via_json(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			  const char *text, size_t len, struct n2m_pub_list *out, char *err,
 			  size_t errlen)
 {
+	if (!fits_json_c(ctx, text, len)) {
+		snprintf(err, errlen, "state: above navixy.max_fallback_bytes for json-c");
+		return -1;
+	}
 	struct json_object *o = parse(text, len);
 	if (!o) {
 		snprintf(err, errlen, "state: out of memory");
@@ -126,6 +138,10 @@ static int readings_via_json(const struct n2m_map_ctx *ctx, struct n2m_tracker *
 			     const char *text, size_t len, struct n2m_pub_list *out, char *err,
 			     size_t errlen)
 {
+	if (!fits_json_c(ctx, text, len)) {
+		snprintf(err, errlen, "readings: above navixy.max_fallback_bytes for json-c");
+		return -1;
+	}
 	struct json_object *o = parse(text, len);
 	if (!o) {
 		snprintf(err, errlen, "readings: out of memory");
@@ -146,13 +162,18 @@ int n2m_map_readings_text(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	size_t full_ix_n;
 	const uint16_t *full_ix = n2m_tracker_readings_index(tr, &full_ix_n);
 	n2m_buf_init_storage(&b, stack, sizeof(stack));
+	size_t cut = 0;
 	int rc = n2m_readings_merge_text(tr->readings_json, tr->readings_len, full_ix, full_ix_n,
-					 text, len, tr->id, &b, &ix, err, errlen);
+					 text, len, tr->id, &b, &ix, &cut, err, errlen);
 	if (rc == N2M_READINGS_TEXT_UNCOVERED) {
 		n2m_buf_free(&b);
 		return readings_via_json(ctx, tr, text, len, out, err, errlen);
 	}
-	if (rc == 1) {
+	n2m_map_count_truncated(ctx, rc < 0 ? 0 : cut);
+	if (rc == 1 && !b.failed && b.len > N2M_READINGS_MAX_BYTES) {
+		n2m_map_count_truncated(ctx, 1); /* the stored readings stay */
+		rc = 0;
+	} else if (rc == 1) {
 		if (b.failed || n2m_tracker_store_readings_indexed(tr, b.data, b.len, ix.v, ix.n) < 0) {
 			snprintf(err, errlen, "readings: out of memory");
 			rc = -1;

@@ -350,6 +350,22 @@ static const char *tracker_item_problem(struct json_object *item, int64_t *id)
 	return NULL;
 }
 
+const char *nvx_item_problem(enum nvx_event_kind ev, struct json_object *item,
+			     struct json_object **obj, int64_t *id)
+{
+	if (ev == NVX_EVENT_STATE || ev == NVX_EVENT_STATE_BATCH) {
+		*obj = unwrap_state(item);
+		return state_item_problem(*obj, id);
+	}
+	*obj = item;
+	return tracker_item_problem(item, id);
+}
+
+void nvx_frame_note_bad_item(struct nvx_frame *f, size_t index, const char *why)
+{
+	note_bad_item(f, "%s: item %zu: %s", index, why);
+}
+
 static int parse_tracker_items(struct json_object *arr, struct nvx_frame *f, char *err,
 			       size_t errlen)
 {
@@ -603,6 +619,7 @@ void nvx_frame_free(struct nvx_frame *f)
 	free(f->response.results);
 	free(f->response.legacy_ids);
 	free(f->items);
+	free(f->text);
 	json_object_put(f->root);
 	free(f->repaired_text);
 	memset(f, 0, sizeof(*f));

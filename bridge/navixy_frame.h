@@ -164,6 +164,8 @@ struct nvx_frame {
 	 * with every invalid sequence replaced by U+FFFD (raw items point into
 	 * it), so every string taken from it is valid UTF-8. Owned. */
 	char *repaired_text;
+	char *text;                     /* owned: the item path's canonical copies
+					 * of items (navixy_scan.h), or NULL */
 };
 
 /* Parses msg[0..len) (need not be NUL-terminated). A leading "<digits>|"
@@ -181,6 +183,15 @@ int nvx_frame_parse(const char *msg, size_t len, struct nvx_frame *out,
 const char *nvx_frame_utf8_text(const char *msg, size_t *len, char **copy);
 
 void nvx_frame_free(struct nvx_frame *f);
+
+/* The json-c path's judgement of one item of a state_batch / state
+ * (unwrapped as described above) or readings_batch / iot_monitor array:
+ * NULL and *obj (the unwrapped item), *id set when usable, else why not. */
+const char *nvx_item_problem(enum nvx_event_kind ev, struct json_object *item,
+			     struct json_object **obj, int64_t *id);
+/* Counts an unusable item (index in its batch) in f, keeping the first
+ * reason, worded as the json-c path words it. */
+void nvx_frame_note_bad_item(struct nvx_frame *f, size_t index, const char *why);
 
 const char *nvx_status_name(enum nvx_status status);
 /* Parses "normal", "blocked", "unknown", "disallowed"; 0 or -1. */

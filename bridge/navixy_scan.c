@@ -8,9 +8,11 @@
  */
 #include "navixy_scan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_cost.h"
 #include "json_scan.h"
 
 /* What one object level of an item holds. */
@@ -81,6 +83,8 @@ static const char *item_member(void *ctx, const char *key, size_t key_len, const
 			       const char *end, int depth)
 {
 	struct noted *it = ctx;
+	if (v >= end)
+		return NULL;
 	if (!key_is(key, key_len, "state") || *v != '{')
 		return note_field(&it->top, key, key_len, v, end, depth);
 	it->top.f.members++;
@@ -95,6 +99,8 @@ static const char *item_member(void *ctx, const char *key, size_t key_len, const
 static const char *item_element(void *ctx, const char *v, const char *end, int depth)
 {
 	struct walk *w = ctx;
+	if (v >= end)
+		return NULL;
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
 		struct noted *grown = realloc(w->items, cap * sizeof(*grown));
@@ -123,6 +129,8 @@ static const char *envelope_member(void *ctx, const char *key, size_t key_len, c
 {
 	struct walk *w = ctx;
 	const char *e;
+	if (v >= end)
+		return NULL;
 	if (key_is(key, key_len, "data")) {
 		w->have_data = 1;
 		w->data_is_array = *v == '[';
@@ -234,8 +242,22 @@ static int try_fast(const char *msg, size_t len, struct nvx_frame *f, struct wal
 	return 0;
 }
 
-int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
-			 size_t errlen)
+int nvx_scan_item(enum nvx_event_kind ev, const char *p, size_t len, int depth,
+		  struct nvx_item *out, struct nvx_state_fields *f)
+{
+	struct noted one;
+	struct walk w;
+	memset(&w, 0, sizeof(w));
+	w.items = &one;
+	w.cap = 1; /* item_element never grows it */
+	memset(out, 0, sizeof(*out));
+	if (!len || item_element(&w, p, p + len, depth) != p + len)
+		return -1;
+	return ev == NVX_EVENT_READINGS_BATCH ? readings_item(&one, out) : state_item(&one, out, f);
+}
+
+int nvx_frame_parse_bounded(const char *msg, size_t len, size_t budget, struct nvx_frame *out,
+			    char *err, size_t errlen)
 {
 	struct walk w;
 	char *copy = NULL;
@@ -249,12 +271,22 @@ int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, cha
 	free(w.items);
 	if (rc != 0) {
 		nvx_frame_free(out);
-		/* text is valid UTF-8 now: no second copy. */
-		rc = nvx_frame_parse(text ? text : msg, len, out, err, errlen);
+		/* text is valid UTF-8 now: no second copy. Above the budget a
+		 * batch goes item by item instead of as one json-c tree. */
+		if (!text || budget == SIZE_MAX || n2m_json_tree_cost(text, len) <= budget)
+			rc = nvx_frame_parse(text ? text : msg, len, out, err, errlen);
+		else
+			rc = nvx_frame_parse_items(text, len, budget, out, err, errlen);
 	}
 	if (rc == 0)
 		out->repaired_text = copy;
 	else
 		free(copy);
 	return rc;
+}
+
+int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
+			 size_t errlen)
+{
+	return nvx_frame_parse_bounded(msg, len, SIZE_MAX, out, err, errlen);
 }

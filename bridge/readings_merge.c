@@ -63,9 +63,25 @@ static long find_entry(const struct section_rule *rule, struct json_object *full
 	return -1;
 }
 
+int n2m_readings_section_full(size_t n, size_t keyless, int keyed)
+{
+	return n >= N2M_READINGS_MAX_ENTRIES || (!keyed && keyless >= N2M_READINGS_MAX_KEYLESS);
+}
+
+/* Whether entry may be appended to the section fsec (the limits). */
+static int has_room(const struct section_rule *rule, struct json_object *fsec,
+		    struct json_object *entry)
+{
+	const char *name;
+	size_t n = json_object_array_length(fsec), keyless = 0;
+	for (size_t i = 0; i < n; i++)
+		keyless += entry_key(rule, json_object_array_get_idx(fsec, i), &name) == NULL;
+	return !n2m_readings_section_full(n, keyless, entry_key(rule, entry, &name) != NULL);
+}
+
 /* Merges one section; returns 1 if full changed, 0 if not, -1 on error. */
 static int merge_section(const struct section_rule *rule, struct json_object *full,
-			 struct json_object *delta, char *err, size_t errlen)
+			 struct json_object *delta, size_t *truncated, char *err, size_t errlen)
 {
 	struct json_object *dsec = NULL;
 	if (!json_object_object_get_ex(delta, rule->name, &dsec) || !dsec ||
@@ -92,6 +108,10 @@ static int merge_section(const struct section_rule *rule, struct json_object *fu
 		long at = find_entry(rule, fsec, entry);
 		if (at >= 0 && json_object_equal(json_object_array_get_idx(fsec, (size_t)at), entry))
 			continue;
+		if (at < 0 && !has_room(rule, fsec, entry)) {
+			(*truncated)++;
+			continue;
+		}
 		int rc = at >= 0 ? json_object_array_put_idx(fsec, (size_t)at, json_object_get(entry))
 				 : json_object_array_add(fsec, json_object_get(entry));
 		if (rc < 0) {
@@ -104,8 +124,8 @@ static int merge_section(const struct section_rule *rule, struct json_object *fu
 	return changed;
 }
 
-int n2m_readings_merge(struct json_object *full, struct json_object *delta, char *err,
-		       size_t errlen)
+int n2m_readings_merge(struct json_object *full, struct json_object *delta, size_t *truncated,
+		       char *err, size_t errlen)
 {
 	if (!json_object_is_type(full, json_type_object)) {
 		snprintf(err, errlen, "readings: the full readings are not an object");
@@ -117,7 +137,7 @@ int n2m_readings_merge(struct json_object *full, struct json_object *delta, char
 	}
 	int changed = 0;
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		int rc = merge_section(&rules[i], full, delta, err, errlen);
+		int rc = merge_section(&rules[i], full, delta, truncated, err, errlen);
 		if (rc < 0)
 			return -1;
 		changed |= rc;

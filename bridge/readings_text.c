@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "json_scan.h"
+#include "readings_merge.h"
 
 #define MAX_MEMBERS 32
 #define MAX_ENTRIES 64
@@ -264,9 +265,19 @@ static long find_entry(const struct section *s, const struct entry *de)
 	return -1;
 }
 
+/* has_room of readings_merge.c. */
+static int has_room(const struct section *s, const struct entry *de)
+{
+	size_t keyless = 0;
+	for (size_t i = 0; i < s->n; i++)
+		keyless += s->e[i].kname == NULL;
+	return !n2m_readings_section_full(s->n, keyless, de->kname != NULL);
+}
+
 /* merge_section of readings_merge.c: 1 changed, 0 not, -1 bad input,
  * N2M_READINGS_TEXT_UNCOVERED. */
-static int merge_section(struct doc *d, int r, struct slice dsec, char *err, size_t errlen)
+static int merge_section(struct doc *d, int r, struct slice dsec, size_t *truncated, char *err,
+			 size_t errlen)
 {
 	if (!dsec.p || n2m_json_kind(dsec.p, dsec.len) == N2M_JSON_NULL)
 		return 0;
@@ -302,6 +313,10 @@ static int merge_section(struct doc *d, int r, struct slice dsec, char *err, siz
 		long at = find_entry(s, &de);
 		if (at >= 0 && n2m_json_equal(s->e[at].v.p, s->e[at].v.len, de.v.p, de.v.len))
 			continue;
+		if (at < 0 && !has_room(s, &de)) {
+			(*truncated)++;
+			continue;
+		}
 		if (at >= 0)
 			s->e[at] = de;
 		else if (section_push(s, &rules[r], de.v) < 0)
@@ -368,7 +383,8 @@ static void render(const struct doc *d, struct n2m_buf *out, struct n2m_readings
 int n2m_readings_merge_text(const char *full, size_t full_len, const uint16_t *full_index,
 			    size_t full_index_n, const char *delta, size_t delta_len,
 			    int64_t tracker_id, struct n2m_buf *out,
-			    struct n2m_readings_index *out_index, char *err, size_t errlen)
+			    struct n2m_readings_index *out_index, size_t *truncated, char *err,
+			    size_t errlen)
 {
 	struct doc d;
 	if (n2m_json_kind(delta, delta_len) != N2M_JSON_OBJECT)
@@ -390,12 +406,14 @@ int n2m_readings_merge_text(const char *full, size_t full_len, const uint16_t *f
 			ts = (struct slice){ m.val, m.val_len };
 	}
 	int changed = 0;
+	size_t cut = 0; /* counted once the json-c path is known not to redo it */
 	for (int r = 0; r < N_SECTIONS; r++) {
-		int rc = merge_section(&d, r, dsec[r], err, errlen);
+		int rc = merge_section(&d, r, dsec[r], &cut, err, errlen);
 		if (rc < 0)
 			return rc;
 		changed |= rc;
 	}
+	*truncated += cut;
 	if (!changed && full)
 		return 0;
 	struct member *mm;

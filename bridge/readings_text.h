@@ -43,10 +43,12 @@ struct n2m_readings_index {
  * text is ignored. Returns 1 with the new payload (tracker_id set) appended
  * to out and its index in out_index (n may be 0), 0 if nothing changed, -1
  * on bad input with a reason in err (as n2m_readings_merge words it), or
- * N2M_READINGS_TEXT_UNCOVERED. */
+ * N2M_READINGS_TEXT_UNCOVERED. The limits of readings_merge.h apply the
+ * same way (entries left out added to *truncated). */
 int n2m_readings_merge_text(const char *full, size_t full_len, const uint16_t *full_index,
 			    size_t full_index_n, const char *delta, size_t delta_len,
 			    int64_t tracker_id, struct n2m_buf *out,
-			    struct n2m_readings_index *out_index, char *err, size_t errlen);
+			    struct n2m_readings_index *out_index, size_t *truncated, char *err,
+			    size_t errlen);
 
 #endif

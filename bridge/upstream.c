@@ -562,6 +562,13 @@ static void on_handshake_frame(struct n2m_upstream *up, const char *frame, size_
 	}
 	if (!up->handshake.padding[0])
 		strcpy(up->handshake.padding, "X");
+	long advertised = up->handshake.client_heartbeat_ms;
+	up->handshake.client_heartbeat_ms = atmo_heartbeat_clamp_ms(advertised);
+	if (up->handshake.client_heartbeat_ms != advertised)
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.heartbeat_clamped",
+			"advertised_ms=%ld used_ms=%ld reason=\"client heartbeat interval outside "
+			"%ld..%ld ms\"", advertised, up->handshake.client_heartbeat_ms,
+			ATMO_HEARTBEAT_MIN_MS, ATMO_HEARTBEAT_MAX_MS);
 	up->handshake_done = 1;
 	up->attempt = 0;
 	up->counters.connects++;

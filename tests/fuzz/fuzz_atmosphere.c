@@ -1,8 +1,9 @@
 /*
  * fuzz_atmosphere.c - libFuzzer target for the Atmosphere framing: the
  * handshake parser and the message decoder in both track modes, fed the
- * input as frames split where the input says. Nothing may crash, and every
- * delivered message must lie within the bytes fed.
+ * input as frames split where the input says. Nothing may crash, every
+ * delivered message must lie within the bytes fed, and the partial buffer
+ * never holds more than a length prefix and the limit.
  *
  * Input layout: byte 0 selects the split step (frames of 1..16 bytes, or
  * the whole input at once); the rest is the stream.
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "atmosphere.h"
+#include "fuzz_exact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,6 +45,9 @@ static void decode(const char *stream, size_t size, int track_size, size_t step)
 	for (size_t off = 0; off < size;) {
 		size_t n = step && size - off > step ? step : size - off;
 		atmo_decoder_feed(&d, stream + off, n, on_message, &s);
+		/* The reassembly buffer holds a prefix and the limit at most. */
+		if (d.partial_len > s.limit + ATMO_PREFIX_MAX)
+			abort();
 		off += n;
 	}
 	atmo_decoder_free(&d);
@@ -53,8 +58,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	size_t step = data[0] % 17; /* 0 = one frame */
-	const char *stream = (const char *)data + 1;
 	size_t len = size - 1;
+	char *copy = fuzz_exact_copy(data + 1, len);
+	if (!copy)
+		return 0;
+	const char *stream = copy;
 
 	for (int track = 0; track <= 1; track++) {
 		struct atmo_handshake h;
@@ -74,5 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	char prefix[32];
 	atmo_format_length_prefix(prefix, sizeof(prefix), stream, len);
+	free(copy);
 	return 0;
 }

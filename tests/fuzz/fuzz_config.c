@@ -43,6 +43,8 @@ static void print_and_summarise(const struct n2m_config *cfg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* The one target whose API takes a C string (libconfig parses a
+	 * NUL-terminated text), so the copy has a NUL after the input. */
 	char *text = malloc(size + 1);
 	if (!text)
 		return 0;

@@ -14,6 +14,7 @@
 
 #include "control_apply.h"
 #include "control_request.h"
+#include "fuzz_exact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,7 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	const char *command = commands[data[0] % (sizeof commands / sizeof commands[0])];
-	int rc = n2m_ctl_request_parse(command, data + 1, size - 1, &limits, &req, err, sizeof err);
+	char *payload = fuzz_exact_copy(data + 1, size - 1);
+	if (!payload)
+		return 0;
+	int rc = n2m_ctl_request_parse(command, payload, size - 1, &limits, &req, err, sizeof err);
+	free(payload);
 	char *text;
 	if (rc == 0) {
 		if (req.command == N2M_CTL_SUBSCRIBE || req.command == N2M_CTL_UNSUBSCRIBE)

@@ -5,7 +5,9 @@
  *     accept and print back byte for byte (the promise json_scan.h makes);
  *   - nvx_frame_parse_fast must agree with nvx_frame_parse on success,
  *     event and every item id;
- *   - for canonical objects, n2m_json_equal(x, x) holds.
+ *   - for canonical objects, n2m_json_equal(x, x) holds;
+ *   - whatever the item path (nvx_frame_parse_items, no budget limit) takes,
+ *     json-c takes whole with the same event, items and bad items.
  * Any disagreement aborts.
  */
 #include <json-c/json.h>
@@ -13,8 +15,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_exact.h"
 #include "json_scan.h"
 #include "navixy_scan.h"
+
+static void check_items(const char *text, size_t len)
+{
+	struct nvx_frame a, b;
+	char ea[200], eb[200];
+	if (nvx_frame_parse_items(text, len, (size_t)1 << 40, &b, eb, sizeof eb) != 0)
+		return;
+	if (nvx_frame_parse(text, len, &a, ea, sizeof ea) != 0 || a.event != b.event ||
+	    a.n_items != b.n_items || a.n_bad_items != b.n_bad_items ||
+	    strcmp(a.item_error, b.item_error) != 0)
+		abort();
+	for (size_t i = 0; i < a.n_items; i++)
+		if (a.items[i].id != b.items[i].id)
+			abort();
+	nvx_frame_free(&a);
+	nvx_frame_free(&b);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,13 +96,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 1 << 16)
 		return 0;
-	char *text = malloc(size + 1);
+	/* Exactly size bytes, no NUL after them: a read past the message is
+	 * an ASan report. */
+	char *text = fuzz_exact_copy(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	check_canonical(text, size);
 	check_frames(text, size);
+	check_items(text, size);
 	free(text);
 	return 0;
 }

@@ -1,6 +1,8 @@
 /*
  * fuzz_navixy_frame.c - libFuzzer target: any bytes parsed as a Navixy
- * frame must give a frame or an error message, never a crash or a leak. A
+ * frame must give a frame or an error message, never a crash or a leak, on
+ * the json-c path, the fast path (raw items, text mapping) and the item
+ * path of a small json-c budget (navixy_items.c). A
  * parsed frame is also pushed through the tracker table and the mapping,
  * the path every real frame takes.
  */
@@ -8,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_exact.h"
 #include "mapping.h"
 #include "navixy_frame.h"
+#include "navixy_scan.h"
 #include "tracker_table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,13 +27,22 @@ static void map_items(struct nvx_frame *f, struct n2m_tracker_table *table,
 		struct n2m_tracker *tr = n2m_tracker_get_or_add(table, f->items[i].id, NULL);
 		if (!tr)
 			continue;
+		const struct nvx_item *it = &f->items[i];
 		switch (f->event) {
 		case NVX_EVENT_STATE:
 		case NVX_EVENT_STATE_BATCH:
-			n2m_map_state(ctx, tr, f->items[i].obj, out, err, sizeof(err));
+			if (it->obj)
+				n2m_map_state(ctx, tr, it->obj, out, err, sizeof(err));
+			else
+				n2m_map_state_text(ctx, tr, it->raw, it->raw_len, it->state, out, err,
+						   sizeof(err));
 			break;
 		case NVX_EVENT_READINGS_BATCH:
-			n2m_map_readings(ctx, tr, f->items[i].obj, out, err, sizeof(err));
+			if (it->obj)
+				n2m_map_readings(ctx, tr, it->obj, out, err, sizeof(err));
+			else
+				n2m_map_readings_text(ctx, tr, it->raw, it->raw_len, out, err,
+						      sizeof(err));
 			break;
 		case NVX_EVENT_IOT_MONITOR:
 			n2m_map_iot_monitor(ctx, tr, f->items[i].obj, out, err, sizeof(err));
@@ -48,15 +61,21 @@ static void map_items(struct nvx_frame *f, struct n2m_tracker_table *table,
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One parse (0: json-c, 1: the fast path with its raw items, 2: bounded by
+ * a small json-c budget, so bigger inputs take the item path) and the
+ * mapping of what it gave. */
+static void parse_and_map(const char *msg, size_t size, int how)
 {
 	struct nvx_frame f;
 	char err[256];
-	if (nvx_frame_parse((const char *)data, size, &f, err, sizeof(err)) != 0) {
+	int rc = how == 2 ? nvx_frame_parse_bounded(msg, size, 4096, &f, err, sizeof(err))
+		 : how == 1 ? nvx_frame_parse_fast(msg, size, &f, err, sizeof(err))
+			    : nvx_frame_parse(msg, size, &f, err, sizeof(err));
+	if (rc != 0) {
 		/* The reason must be a terminated string. */
 		if (strlen(err) >= sizeof(err))
 			abort();
-		return 0;
+		return;
 	}
 	struct n2m_topics_config topics;
 	memset(&topics, 0, sizeof(topics));
@@ -73,5 +92,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	n2m_pub_list_free(&out);
 	nvx_frame_free(&f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* Exactly size bytes, no NUL after them: a read past the message is
+	 * an ASan report. */
+	char *msg = fuzz_exact_copy(data, size);
+	if (!msg)
+		return 0;
+	parse_and_map(msg, size, 0);
+	parse_and_map(msg, size, 1);
+	parse_and_map(msg, size, 2);
+	free(msg);
 	return 0;
 }

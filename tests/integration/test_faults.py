@@ -206,3 +206,73 @@ def test_block_unblock_remove(stack_up):
     assert_all_current(stack, rest)
     c = stop_and_count(stack)
     assert c["lifecycle_events"] == 3
+
+
+def test_advertised_heartbeat_interval_is_clamped(stack_up):
+    # The simulator asks for a client heartbeat every 10 ms: the bridge
+    # keeps to once a second (README.md, "Security") and says so.
+    stack, sub, ids = stack_up(sim_args=["--client-heartbeat-ms", "10"], health={"interval_s": 1})
+    log = stack.bridge.log()
+    assert "event=upstream.heartbeat_clamped advertised_ms=10 used_ms=1000" in log
+    assert "event=upstream.connected heartbeat_ms=1000" in log
+
+    def heartbeats_out():
+        raw = sub.latest("navixy/bridge/health")
+        return json.loads(raw)["traffic"]["heartbeats_out"] if raw else 0
+    first = heartbeats_out()
+    started = time.monotonic()
+    wait_until(lambda: heartbeats_out() >= first + 3, 15, interval=0.2, what="three heartbeats")
+    # At most one a second (plus the reports' own lag), never one per 10 ms.
+    assert heartbeats_out() - first <= time.monotonic() - started + 3
+    assert_recovered(stack, sub, ids[0])
+
+
+def test_readings_cannot_grow_without_bound(stack_up):
+    # A server sending ever new sensor ids and entries without a key: the
+    # tracker's retained readings keep at most 256 entries a section, 16
+    # of them without a key (README.md, "When things fail"); the rest is
+    # counted and logged, and the entries already there keep updating.
+    stack, sub, ids = stack_up()
+    tid = ids[0]
+    sub.wait_for(f"navixy/tracker/{tid}/readings", timeout=15)
+    sensors = [{"sensor_id": 9000000 + i, "value": i} for i in range(300)]
+    keyless = [{"value": i} for i in range(20)]
+    inject(stack, json.dumps({"type": "event", "event": "readings_batch", "data": [
+        {"tracker_id": tid, "virtual_sensors": sensors, "states": keyless}]}))
+
+    def readings():
+        raw = sub.latest(f"navixy/tracker/{tid}/readings")
+        return json.loads(raw) if raw else {}
+    wait_until(lambda: len(readings().get("virtual_sensors", [])) == 256, 10,
+               what="the virtual sensors cut at 256")
+    states = readings()["states"]
+    assert sum(1 for s in states if "field" not in s) == 16
+    assert "event=readings.truncated tracker_id=%d" % tid in stack.bridge.log()
+    c = stop_and_count(stack)
+    # 301 sensors (the simulator's own and 300 new) for 256 places, 20
+    # keyless states for 16.
+    assert c["readings_truncated"] == 301 - 256 + 20 - 16
+
+
+def test_non_canonical_messages_above_the_fallback_budget(stack_up):
+    # With navixy.max_fallback_bytes at 1 MiB: a pretty-printed batch far
+    # above it is still taken item by item; a pretty-printed message of
+    # another kind that big is skipped and counted (drops.fallback_oversized).
+    stack, sub, ids = stack_up(navixy={"max_fallback_bytes": 1 << 20})
+    tid = ids[0]
+    state = stack.sim.tracker(tid)["state"]
+    state["gps"]["location"]["lat"] = 12.5
+    pad = [{"k": i} for i in range(300)]  # ~0.4 MB of json-c each, 8 MB for 20
+    batch = {"type": "event", "event": "state_batch",
+             "data": [{"type": "source_state_event", "state": dict(state, pad=pad)}] * 20}
+    inject(stack, json.dumps(batch, indent=1))
+    wait_until(lambda: json.loads(sub.latest(f"navixy/tracker/{tid}/location") or "{}")
+               .get("latitude") == 12.5, 10, what="the batch taken item by item")
+    iot = {"type": "event", "event": "iot_monitor",
+           "data": {"iot_last_values": [{"tracker_id": tid, "pad": pad}] * 20}}
+    inject(stack, json.dumps(iot, indent=1))
+    wait_until(lambda: "event=upstream.fallback_oversized" in stack.bridge.log(), 10,
+               what="the iot_monitor message skipped")
+    assert_recovered(stack, sub, tid)
+    c = stop_and_count(stack)
+    assert c["fallback_oversized"] == 1 and c["parse_errors"] == 0 and c["bad_items"] == 0

@@ -172,3 +172,54 @@ def test_state_file_survives_kill_9_at_any_moment(make_stack):
     wait_until(lambda: "event=control.state_restored" in stack.bridge.log(), 10, what="restored")
     assert "control.state_invalid" not in stack.bridge.log()
     assert stack.bridge.stop() == 0
+
+
+def hwm_kib(pid):
+    """The process's peak resident set so far (VmHWM)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def pretty_state_batch(template, n_trackers):
+    """A state_batch of n_trackers wrapped states of ~7 KB each (a padded
+    "additional"), pretty-printed (white space: not canonical, so the fast
+    scanner cannot take it whole)."""
+    items = []
+    pad = {f"sensor_{k}": {"value": str(k), "updated": "2026-12-02 17:09:01"} for k in range(60)}
+    for i in range(n_trackers):
+        state = dict(template, source_id=20000003 + 7 * i, additional=pad)
+        items.append({"type": "source_state_event", "state": state})
+    return json.dumps({"type": "event", "event": "state_batch", "data": items}, indent=2)
+
+
+def test_big_non_canonical_frame_stays_bounded(make_stack):
+    # A ~7.5 MiB state_batch the fast scanner cannot take whole (white space
+    # everywhere). Its peak memory must stay a small multiple of its size
+    # (README.md, "When things fail": about one byte a message byte, and
+    # here the tracker table's states grow from ~0.9 to ~5 KB too), not
+    # that of a json-c tree of the whole batch (~8.5 bytes a byte; up to
+    # ~260 for adversarial JSON).
+    n = 1000
+    stack = make_stack(sim_args=["--trackers", str(n)], health={"interval_s": 1})
+    pid = bridge_pid(stack.bridge)
+    sub = stack.subscribe("navixy/bridge/#")
+    wait_until(lambda: traffic(sub).get("state_updates", 0) >= n
+               and traffic(sub).get("readings_updates", 0) >= n, 60, interval=0.5,
+               what="the snapshots mapped")
+    body = pretty_state_batch(stack.sim.tracker(100001)["state"], n).encode()
+    assert len(body) > 6 << 20
+    before = hwm_kib(pid)
+    updates = traffic(sub)["state_updates"]
+    answer = stack.sim.admin("inject?kind=text", body=body)
+    assert answer.get("ok") and answer.get("sockets", 0) >= 1, answer
+    wait_until(lambda: traffic(sub).get("state_updates", 0) >= updates + n, 60, interval=0.5,
+               what="the injected batch mapped")
+    grown = hwm_kib(pid) - before
+    if memory_checks_meaningful():
+        assert grown * 1024 < 3 * len(body), (before, grown, len(body))
+    assert stack.bridge.stop() == 0
+    c = counters(stack.bridge.log())
+    assert c["parse_errors"] == 0 and c["bad_items"] == 0 and c["upstream_oversized"] == 0

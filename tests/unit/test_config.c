@@ -91,6 +91,7 @@ static void defaults(void **state)
 	assert_int_equal(cfg.navixy.backoff_max_ms, 120000);
 	assert_int_equal(cfg.navixy.iso_datetime, 1);
 	assert_int_equal(cfg.navixy.max_frame_bytes, 256 * 1024 * 1024);
+	assert_int_equal(cfg.navixy.max_fallback_bytes, 64 * 1024 * 1024);
 	assert_int_equal(cfg.topics.id_mode, N2M_TOPIC_ID_TRACKER_ID);
 	assert_int_equal(cfg.topics.classes[N2M_CLASS_STATE].retain, 1);
 	assert_int_equal(cfg.topics.classes[N2M_CLASS_EVENT].retain, 0);

@@ -19,6 +19,7 @@
 #include "json_scan.h"
 #include "mapping.h"
 #include "navixy_scan.h"
+#include "readings_merge.h"
 #include "readings_text.h"
 #include "tracker_table.h"
 #include "unit_data.h"
@@ -516,6 +517,36 @@ static void non_canonical_frames_take_the_jsonc_path(void **state)
 	assert_string_equal(err, "not JSON: truncated");
 }
 
+/* Every prefix of hot frames, as an exact-size heap copy with no NUL after
+ * it: the fast path must judge each from its bytes alone (under ASan a read
+ * past the end fails here). A message may end right after a key's colon
+ * ("{\"type\":"), inside an item, or after a wrapped state's "state" key. */
+static void fast_path_reads_only_the_message(void **state)
+{
+	(void)state;
+	const char *frames[] = {
+		"{\"type\":\"event\",\"event\":\"state_batch\",\"data\":[{\"type\":"
+		"\"source_state_event\",\"state\":{\"source_id\":5,\"gps\":{}}}]}",
+		"{\"type\":\"event\",\"event\":\"readings_batch\",\"data\":[{\"tracker_id\":7,"
+		"\"inputs\":[]}]}",
+		"{\"type\":\"event\",\"event\":\"state\",\"data\":{\"source_id\":5}}",
+		"{\"data\":{\"state\":{\"source_id\":5}},\"type\":\"event\",\"event\":\"state\"}",
+	};
+	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+		size_t n = strlen(frames[i]);
+		for (size_t cut = 0; cut <= n; cut++) {
+			char *b = exact_copy(frames[i], cut);
+			struct nvx_frame f;
+			char err[200];
+			int rc = nvx_frame_parse_fast(b, cut, &f, err, sizeof err);
+			/* Only the whole message is a frame. */
+			assert_int_equal(rc, cut == n ? 0 : -1);
+			nvx_frame_free(&f);
+			free(b);
+		}
+	}
+}
+
 struct pair {
 	struct n2m_config cfg;
 	struct n2m_tracker_table t;
@@ -589,6 +620,34 @@ static void state_text_payloads_match(void **state)
 	pair_free(&p);
 }
 
+/* The readings limits (readings_merge.h) cut the same entries on both
+ * paths: the text path's own (keyless entries, within its tables) and the
+ * json-c path it hands a big section to; each path counts them once. */
+static void readings_limits_match_on_both_paths(void **state)
+{
+	(void)state;
+	struct pair p;
+	pair_init(&p, "r");
+	uint64_t counted = 0;
+	p.ctx.readings_truncated = &counted;
+	char delta[16384];
+	for (int big = 0; big <= 1; big++) {
+		int n = big ? N2M_READINGS_MAX_ENTRIES + 10 : N2M_READINGS_MAX_KEYLESS + 3;
+		size_t len = (size_t)snprintf(delta, sizeof delta, "{\"tracker_id\":7,\"%s\":[",
+					      big ? "counters" : "states");
+		for (int i = 0; i < n; i++)
+			len += (size_t)snprintf(delta + len, sizeof delta - len,
+						big ? "%s{\"type\":\"t%d\"}" : "%s{\"value\":%d}",
+						i ? "," : "", i);
+		snprintf(delta + len, sizeof delta - len, "]}");
+		counted = 0;
+		map_both(&p, delta, 1);
+		assert_int_equal(counted, 2 * (big ? 10 : 3));
+		assert_string_equal(p.a->readings_json, p.b->readings_json);
+	}
+	pair_free(&p);
+}
+
 static void readings_text_payloads_match(void **state)
 {
 	(void)state;
@@ -621,8 +680,9 @@ static const char *merge_with(const char *full, const uint16_t *fix, size_t fixn
 	char err[100] = "";
 	struct n2m_buf b;
 	n2m_buf_init(&b);
+	size_t truncated = 0;
 	int rc = n2m_readings_merge_text(full, full ? strlen(full) : 0, fix, fixn, delta,
-					 strlen(delta), 7, &b, ix, err, sizeof err);
+					 strlen(delta), 7, &b, ix, &truncated, err, sizeof err);
 	assert_true(rc == 0 || rc == 1);
 	assert_true(b.len < sizeof text);
 	if (rc == 0)
@@ -695,8 +755,10 @@ int main(void)
 		cmocka_unit_test(key_is_compares_whole_keys),
 		cmocka_unit_test(fast_frames_match_jsonc_frames),
 		cmocka_unit_test(non_canonical_frames_take_the_jsonc_path),
+		cmocka_unit_test(fast_path_reads_only_the_message),
 		cmocka_unit_test(state_text_payloads_match),
 		cmocka_unit_test(readings_text_payloads_match),
+		cmocka_unit_test(readings_limits_match_on_both_paths),
 		cmocka_unit_test(readings_index_matches_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

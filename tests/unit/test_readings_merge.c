@@ -11,9 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "mapping.h"
 #include "readings_merge.h"
+#include "tracker_table.h"
 
 static char err[256];
+static size_t truncated; /* entries the limits left out, over every merge */
 
 static struct json_object *J(const char *text)
 {
@@ -26,7 +30,7 @@ static int merge(struct json_object *full, const char *delta_text)
 {
 	struct json_object *delta = J(delta_text);
 	err[0] = '\0';
-	int rc = n2m_readings_merge(full, delta, err, sizeof(err));
+	int rc = n2m_readings_merge(full, delta, &truncated, err, sizeof(err));
 	json_object_put(delta);
 	return rc;
 }
@@ -176,7 +180,7 @@ static void bad_input(void **state)
 	assert_non_null(strstr(err, "update is not an object"));
 	struct json_object *arr = json_object_new_array();
 	struct json_object *delta = J("{}");
-	assert_int_equal(n2m_readings_merge(arr, delta, err, sizeof(err)), -1);
+	assert_int_equal(n2m_readings_merge(arr, delta, &truncated, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "full readings are not an object"));
 	/* non-object entries are tolerated (appended once, no crash) */
 	assert_int_equal(merge(full, "{\"states\":[1,null,\"x\"]}"), 1);
@@ -184,6 +188,117 @@ static void bad_input(void **state)
 	json_object_put(arr);
 	json_object_put(delta);
 	json_object_put(full);
+}
+
+/* A delta of n entries in section name, entry i made by fmt (one %d). */
+static char *delta_of(const char *name, const char *fmt, int first, int n)
+{
+	size_t cap = 64 + (size_t)n * (strlen(fmt) + 24);
+	char *s = malloc(cap);
+	assert_non_null(s);
+	size_t len = (size_t)snprintf(s, cap, "{\"%s\":[", name);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			s[len++] = ',';
+		len += (size_t)snprintf(s + len, cap - len, fmt, first + i);
+	}
+	snprintf(s + len, cap - len, "]}");
+	return s;
+}
+
+static size_t section_length(struct json_object *full, const char *name)
+{
+	return json_object_array_length(section(full, name));
+}
+
+/* Entries without an identifying key cannot pile up: at most
+ * N2M_READINGS_MAX_KEYLESS a section, the rest counted and left out. */
+static void keyless_entries_are_limited(void **state)
+{
+	(void)state;
+	struct json_object *full = json_object_new_object();
+	truncated = 0;
+	char *d = delta_of("states", "{\"value\":%d}", 0, N2M_READINGS_MAX_KEYLESS + 4);
+	assert_int_equal(merge(full, d), 1);
+	assert_int_equal(section_length(full, "states"), N2M_READINGS_MAX_KEYLESS);
+	assert_int_equal(truncated, 4);
+	free(d);
+	/* One already there is no new entry; a new keyless one is left out. */
+	assert_int_equal(merge(full, "{\"states\":[{\"value\":3}]}"), 0);
+	assert_int_equal(merge(full, "{\"states\":[{\"value\":1000}]}"), 0);
+	assert_int_equal(truncated, 5);
+	/* Keyed entries still have room. */
+	assert_int_equal(merge(full, "{\"states\":[{\"field\":\"f\",\"value\":1}]}"), 1);
+	assert_int_equal(section_length(full, "states"), N2M_READINGS_MAX_KEYLESS + 1);
+	assert_int_equal(truncated, 5);
+	json_object_put(full);
+}
+
+/* A server sending ever new sensor ids cannot grow a section past
+ * N2M_READINGS_MAX_ENTRIES; entries already there keep updating. */
+static void entries_per_section_are_limited(void **state)
+{
+	(void)state;
+	struct json_object *full = json_object_new_object();
+	truncated = 0;
+	for (int round = 0; round < 3; round++) {
+		char *d = delta_of("virtual_sensors", "{\"sensor_id\":%d,\"value\":1}",
+				   round * 200, 200);
+		merge(full, d);
+		free(d);
+	}
+	assert_int_equal(section_length(full, "virtual_sensors"), N2M_READINGS_MAX_ENTRIES);
+	assert_int_equal(truncated, 600 - N2M_READINGS_MAX_ENTRIES);
+	assert_int_equal(merge(full, "{\"virtual_sensors\":[{\"sensor_id\":5,\"value\":2}]}"), 1);
+	expect_equal(json_object_array_get_idx(section(full, "virtual_sensors"), 5),
+		     "{\"sensor_id\":5,\"value\":2}");
+	assert_int_equal(truncated, 600 - N2M_READINGS_MAX_ENTRIES);
+	/* The other sections have their own room. */
+	assert_int_equal(merge(full, "{\"counters\":[{\"type\":\"odometer\",\"value\":1}]}"), 1);
+	json_object_put(full);
+}
+
+/* A merged payload above N2M_READINGS_MAX_BYTES is not stored or
+ * published, and counted; the stored readings stay, on both paths. */
+static void oversized_readings_keep_the_stored_ones(void **state)
+{
+	(void)state;
+	struct n2m_config cfg;
+	struct n2m_tracker_table t;
+	n2m_config_defaults(&cfg);
+	n2m_tracker_table_init(&t, N2M_TOPIC_ID_TRACKER_ID);
+	struct n2m_tracker *tr = n2m_tracker_get_or_add(&t, 7, NULL);
+	uint64_t count = 0;
+	struct n2m_map_ctx ctx = { .base_topic = "n", .topics = &cfg.topics, .now = 1760000000,
+				   .readings_truncated = &count };
+	struct n2m_pub_list out;
+	n2m_pub_list_init(&out);
+	const char *small = "{\"tracker_id\":7,\"counters\":[{\"type\":\"odo\",\"value\":1}]}";
+	assert_int_equal(n2m_map_readings_text(&ctx, tr, small, strlen(small), &out, err,
+					       sizeof err), 0);
+	assert_int_equal(out.n, 1);
+	char *kept = strdup(tr->readings_json);
+	/* 200 keyed entries of ~400 bytes: within the entry limits, above
+	 * the byte limit. */
+	char fmt[512];
+	snprintf(fmt, sizeof fmt, "{\"sensor_id\":%%d,\"label\":\"%0390d\"}", 0);
+	char *big = delta_of("inputs", fmt, 1, 200);
+	struct json_object *o = J(big);
+	for (int text = 0; text <= 1; text++) {
+		n2m_pub_list_clear(&out);
+		int rc = text ? n2m_map_readings_text(&ctx, tr, big, strlen(big), &out, err, sizeof err)
+			      : n2m_map_readings(&ctx, tr, o, &out, err, sizeof err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(out.n, 0);
+		assert_string_equal(tr->readings_json, kept);
+		assert_int_equal(count, (uint64_t)text + 1);
+	}
+	json_object_put(o);
+	free(big);
+	free(kept);
+	n2m_pub_list_free(&out);
+	n2m_tracker_table_free(&t);
+	n2m_config_free(&cfg);
 }
 
 int main(void)
@@ -195,6 +310,9 @@ int main(void)
 		cmocka_unit_test(keys_per_section),
 		cmocka_unit_test(sections_created_when_missing),
 		cmocka_unit_test(bad_input),
+		cmocka_unit_test(keyless_entries_are_limited),
+		cmocka_unit_test(entries_per_section_are_limited),
+		cmocka_unit_test(oversized_readings_keep_the_stored_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
