@@ -14,6 +14,7 @@
 #include "navixy_frame.h"
 #include "navixy_request.h"
 #include "navixy_scan.h"
+#include "secret.h"
 
 /* Navixy error codes that mean the hash is no good (spec §3.1). */
 #define NVX_CODE_WRONG_HASH 3
@@ -26,7 +27,7 @@ static int uses_login(const struct bridge *b)
 
 static void forget_hash(struct bridge *b)
 {
-	memset(b->hash, 0, sizeof b->hash);
+	n2m_secret_wipe(b->hash, sizeof b->hash);
 	b->have_hash = 0;
 }
 
@@ -44,6 +45,7 @@ static enum n2m_upstream_prepare authenticate(struct bridge *b, char *err, size_
 		return N2M_PREPARE_RETRY;
 	enum nvx_rest_result rc = nvx_rest_parse_auth(resp.body, resp.len, b->hash, &api,
 						      perr, sizeof perr);
+	n2m_secret_wipe(resp.body, resp.len); /* it carries the session hash */
 	n2m_rest_response_free(&resp);
 	if (rc == NVX_REST_OK) {
 		b->have_hash = 1;

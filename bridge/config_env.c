@@ -7,6 +7,7 @@
  * so a typo never silently leaves a default in place.
  */
 #include "config_internal.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -133,6 +134,7 @@ static char *read_secret_file(const char *path)
 	int saved = errno;
 	fclose(f);
 	if (failed || len > SECRET_FILE_MAX || memchr(buf, '\0', len)) {
+		n2m_secret_wipe(buf, len);
 		free(buf);
 		errno = failed ? (saved ? saved : EIO) : (len > SECRET_FILE_MAX ? EFBIG : EINVAL);
 		return NULL;
@@ -171,8 +173,7 @@ static int apply_secret_file(struct n2m_config *cfg, const struct n2m_setting *s
 	}
 	int rc = apply_text(cfg, s, secret, &where, err, errlen);
 	/* Do not leave the secret in freed memory. */
-	memset(secret, 0, strlen(secret));
-	free(secret);
+	n2m_secret_free(secret);
 	return rc;
 }
 

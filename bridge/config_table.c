@@ -5,6 +5,7 @@
  * config/navixy2mqtt.conf.
  */
 #include "config_internal.h"
+#include "secret.h"
 #include "shard.h"
 
 #include <limits.h>
@@ -315,9 +316,18 @@ int n2m_setting_set_string(struct n2m_config *cfg, const struct n2m_setting *s, 
 	if (!copy)
 		return -1;
 	char **field = n2m_setting_string(cfg, s);
-	free(*field);
+	n2m_setting_free_string(*field, s);
 	*field = copy;
 	return 0;
+}
+
+void n2m_setting_free_string(char *value, const struct n2m_setting *s)
+{
+	/* A URL may carry user:password@. */
+	if (s->flags & (N2M_SETTING_SECRET | N2M_SETTING_URL))
+		n2m_secret_free(value);
+	else
+		free(value);
 }
 
 int n2m_setting_parse_enum(const struct n2m_setting *s, const char *text, long *out)

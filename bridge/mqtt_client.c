@@ -5,6 +5,7 @@
 #include "mqtt_client.h"
 
 #include "backoff.h"
+#include "secret.h"
 
 #include <MQTTClient.h>
 #include <errno.h>
@@ -637,11 +638,11 @@ void n2m_mqtt_free(struct n2m_mqtt *m)
 	free(m->server_uri);
 	free(m->client_id);
 	free(m->username);
-	free(m->password);
+	n2m_secret_free(m->password);
 	free(m->ca_file);
 	free(m->cert_file);
 	free(m->key_file);
-	free(m->key_password);
+	n2m_secret_free(m->key_password);
 	free(m->state_topic);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->wake);
