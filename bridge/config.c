@@ -213,7 +213,8 @@ static int walk_member(struct file_walk *w, const config_setting_t *child, const
 	}
 	n2m_config_error(w->err, w->errlen, &where, path, "unknown %s",
 			 prefix ? "setting" : "section (expected navixy, mqtt, topics, "
-					      "subscriptions, control, health, log, bridge or plugins)");
+					      "subscriptions, control, health, log, bridge, process or "
+					      "plugins)");
 	return -1;
 }
 

@@ -3,8 +3,9 @@
  * environment overrides and *_FILE secrets, validated into one struct.
  *
  * Every setting lives in a section (navixy, mqtt, topics, subscriptions,
- * control, health, log, bridge, plugins). The environment variable for a setting is
- * NAVIXY2MQTT_<SECTION>_<KEY> in upper case (NAVIXY2MQTT_MQTT_URL), and for a
+ * control, health, log, bridge, process, plugins). The environment
+ * variable for a setting is NAVIXY2MQTT_<SECTION>_<KEY> in upper case
+ * (NAVIXY2MQTT_MQTT_URL), and for a
  * secret also NAVIXY2MQTT_<SECTION>_<KEY>_FILE, whose file content (trailing
  * newline stripped) is the value. The environment wins over the file.
  * config/navixy2mqtt.conf documents every key with its default.
@@ -121,6 +122,11 @@ struct n2m_bridge_config {
 	int takeover_s;           /* hot standby: seconds the peer must be away (default 5) */
 };
 
+/* The process itself (core_dumps.h). */
+struct n2m_process_config {
+	int allow_core_dumps;     /* default 0: not dumpable, not ptrace-readable */
+};
+
 struct n2m_plugin_config {
 	char *name;               /* "homeassistant" */
 	char *path;               /* shared object; default plugins/<name>/<name>.so lookup */
@@ -137,6 +143,7 @@ struct n2m_config {
 	struct n2m_health_config health;
 	struct n2m_log_config log;
 	struct n2m_bridge_config bridge;
+	struct n2m_process_config process;
 	struct n2m_plugin_config *plugins;
 	size_t n_plugins;
 	char *source_path;        /* the file it was loaded from, or NULL */

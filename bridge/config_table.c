@@ -240,6 +240,8 @@ static const struct n2m_setting settings[] = {
 	STR("bridge.shard", bridge.shard, "", 0, check_shard),
 	STR("bridge.standby_for", bridge.standby_for, "", 0, check_instance),
 	INT("bridge.takeover_s", bridge.takeover_s, 5, 1, 3600),
+
+	BOOL("process.allow_core_dumps", process.allow_core_dumps, 0),
 };
 
 const struct n2m_setting *n2m_settings(size_t *count)
