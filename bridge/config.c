@@ -306,6 +306,8 @@ static int load(struct n2m_config *cfg, const char *path, const char *text, cons
 	}
 	if ((path || text) && parse_libconfig(cfg, path, text, name, err, errlen) < 0)
 		return -1;
+	if (n2m_config_resolve_plugin_paths(cfg, err, errlen) < 0)
+		return -1;
 	if (envp && n2m_config_apply_env(cfg, envp, err, errlen) < 0)
 		return -1;
 	if (derive_ws_url(cfg) < 0) {

@@ -129,7 +129,9 @@ struct n2m_process_config {
 
 struct n2m_plugin_config {
 	char *name;               /* "homeassistant" */
-	char *path;               /* shared object; default plugins/<name>/<name>.so lookup */
+	char *path;               /* shared object, absolute after loading a file (a
+				   * relative one is relative to the file's directory);
+				   * "" = plugins/<name>/<name>.so lookup */
 	int required;             /* a load failure is fatal, default 0 */
 	void *settings;           /* the plugin's own libconfig setting (config_setting_t *) */
 };

@@ -94,6 +94,12 @@ int n2m_config_load_subscriptions(struct n2m_config *cfg, const void *setting, c
 int n2m_config_load_plugins(struct n2m_config *cfg, const void *setting, const char *file,
 			    char *err, size_t errlen);
 
+/* Makes every relative plugin path relative to the directory of the config
+ * file (cfg->source_path; nothing to do without one), as an absolute path:
+ * neither the working directory nor the dynamic linker's search path
+ * decides which file is loaded. */
+int n2m_config_resolve_plugin_paths(struct n2m_config *cfg, char *err, size_t errlen);
+
 /* Copies url into out with any password in user:password@ replaced. */
 void n2m_redact_url(const char *url, char *out, size_t outlen);
 
