@@ -10,6 +10,7 @@
 
 #include "bridge_control.h"
 #include "bridge_plugins.h"
+#include "secret.h"
 #include "topic.h"
 #include "url_userinfo.h"
 
@@ -208,7 +209,7 @@ void bridge_free(struct bridge *b)
 	bridge_shard_free(b);
 	bridge_standby_free(b);
 	free(b->last_upstream_payload);
-	memset(b->hash, 0, sizeof b->hash);
+	n2m_secret_wipe(b->hash, sizeof b->hash);
 	n2m_config_free(&b->cfg);
 	n2m_log_close(&b->log);
 }

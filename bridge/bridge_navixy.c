@@ -16,6 +16,7 @@
 #include "navixy_request.h"
 #include "navixy_scan.h"
 #include "readings_merge.h"
+#include "secret.h"
 
 /* Navixy error codes that mean the hash is no good. */
 #define NVX_CODE_WRONG_HASH 3

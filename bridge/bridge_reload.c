@@ -53,6 +53,7 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "bridge.takeover_s", o->bridge.takeover_s != n->bridge.takeover_s },
 		{ "topics.id_mode", o->topics.id_mode != n->topics.id_mode },
 		{ "log.syslog", o->log.syslog != n->log.syslog },
+		{ "process.allow_core_dumps", o->process.allow_core_dumps != n->process.allow_core_dumps },
 		{ "health.interval_s", o->health.interval_s != n->health.interval_s },
 		{ "health.http_listen", differs(o->health.http_listen, n->health.http_listen) },
 	};

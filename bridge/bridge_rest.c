@@ -4,6 +4,7 @@
  * refreshes (see bridge_rest.h).
  */
 #include "bridge_parts.h"
+#include "secret.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ int bridge_uses_login(const struct bridge *b)
 
 void bridge_forget_hash(struct bridge *b)
 {
-	memset(b->hash, 0, sizeof b->hash);
+	n2m_secret_wipe(b->hash, sizeof b->hash);
 	b->have_hash = 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "config_internal.h"
 #include "shard.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -41,13 +42,30 @@ void n2m_config_defaults(struct n2m_config *cfg)
 	n2m_sub_set_default(&cfg->subscriptions);
 }
 
+/* libconfig keeps its own copy of every string of the file, secrets
+ * included, and frees it without clearing it. */
+static void wipe_libconfig_strings(config_setting_t *s)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *text = config_setting_get_string(s);
+		/* The string is libconfig's own malloc'd copy, not a literal. */
+		if (text)
+			n2m_secret_wipe((char *)text, strlen(text));
+		return;
+	}
+	if (!config_setting_is_aggregate(s))
+		return;
+	for (int i = 0; i < config_setting_length(s); i++)
+		wipe_libconfig_strings(config_setting_get_elem(s, (unsigned)i));
+}
+
 void n2m_config_free(struct n2m_config *cfg)
 {
 	size_t n;
 	const struct n2m_setting *table = n2m_settings(&n);
 	for (size_t i = 0; i < n; i++)
 		if (table[i].kind == N2M_KIND_STRING)
-			free(*n2m_setting_string(cfg, &table[i]));
+			n2m_setting_free_string(*n2m_setting_string(cfg, &table[i]), &table[i]);
 	for (size_t i = 0; i < cfg->n_plugins; i++) {
 		free(cfg->plugins[i].name);
 		free(cfg->plugins[i].path);
@@ -56,6 +74,7 @@ void n2m_config_free(struct n2m_config *cfg)
 	n2m_sub_set_free(&cfg->subscriptions);
 	free(cfg->source_path);
 	if (cfg->libconfig) {
+		wipe_libconfig_strings(config_root_setting((config_t *)cfg->libconfig));
 		config_destroy(cfg->libconfig);
 		free(cfg->libconfig);
 	}
@@ -196,7 +215,8 @@ static int walk_member(struct file_walk *w, const config_setting_t *child, const
 	}
 	n2m_config_error(w->err, w->errlen, &where, path, "unknown %s",
 			 prefix ? "setting" : "section (expected navixy, mqtt, topics, "
-					      "subscriptions, control, health, log, bridge or plugins)");
+					      "subscriptions, control, health, log, bridge, process or "
+					      "plugins)");
 	return -1;
 }
 
@@ -372,6 +392,8 @@ static int load(struct n2m_config *cfg, const char *path, const char *text, cons
 		return -1;
 	}
 	if ((path || text) && parse_libconfig(cfg, path, text, name, err, errlen) < 0)
+		return -1;
+	if (n2m_config_resolve_plugin_paths(cfg, err, errlen) < 0)
 		return -1;
 	if (envp && n2m_config_apply_env(cfg, envp, err, errlen) < 0)
 		return -1;

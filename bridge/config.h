@@ -3,8 +3,9 @@
  * environment overrides and *_FILE secrets, validated into one struct.
  *
  * Every setting lives in a section (navixy, mqtt, topics, subscriptions,
- * control, health, log, bridge, plugins). The environment variable for a setting is
- * NAVIXY2MQTT_<SECTION>_<KEY> in upper case (NAVIXY2MQTT_MQTT_URL), and for a
+ * control, health, log, bridge, process, plugins). The environment
+ * variable for a setting is NAVIXY2MQTT_<SECTION>_<KEY> in upper case
+ * (NAVIXY2MQTT_MQTT_URL), and for a
  * secret also NAVIXY2MQTT_<SECTION>_<KEY>_FILE, whose file content (trailing
  * newline stripped) is the value. The environment wins over the file.
  * config/navixy2mqtt.conf documents every key with its default.
@@ -127,9 +128,16 @@ struct n2m_bridge_config {
 	int takeover_s;           /* hot standby: seconds the peer must be away (default 5) */
 };
 
+/* The process itself (core_dumps.h). */
+struct n2m_process_config {
+	int allow_core_dumps;     /* default 0: not dumpable, not ptrace-readable */
+};
+
 struct n2m_plugin_config {
 	char *name;               /* "homeassistant" */
-	char *path;               /* shared object; default plugins/<name>/<name>.so lookup */
+	char *path;               /* shared object, absolute after loading a file (a
+				   * relative one is relative to the file's directory);
+				   * "" = plugins/<name>/<name>.so lookup */
 	int required;             /* a load failure is fatal, default 0 */
 	void *settings;           /* the plugin's own libconfig setting (config_setting_t *) */
 };
@@ -143,6 +151,7 @@ struct n2m_config {
 	struct n2m_health_config health;
 	struct n2m_log_config log;
 	struct n2m_bridge_config bridge;
+	struct n2m_process_config process;
 	struct n2m_plugin_config *plugins;
 	size_t n_plugins;
 	char *source_path;        /* the file it was loaded from, or NULL */

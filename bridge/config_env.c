@@ -7,6 +7,7 @@
  * so a typo never silently leaves a default in place.
  */
 #include "config_internal.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -133,6 +134,7 @@ static char *read_secret_file(const char *path)
 	int saved = errno;
 	fclose(f);
 	if (failed || len > SECRET_FILE_MAX || memchr(buf, '\0', len)) {
+		n2m_secret_wipe(buf, len);
 		free(buf);
 		errno = failed ? (saved ? saved : EIO) : (len > SECRET_FILE_MAX ? EFBIG : EINVAL);
 		return NULL;
@@ -172,14 +174,13 @@ static int apply_secret_file(struct n2m_config *cfg, const struct n2m_setting *s
 	if (!secret[0]) {
 		/* An empty secret would surface later as "password required"
 		 * without naming the file that should have held it. */
-		free(secret);
+		n2m_secret_free(secret);
 		n2m_config_error(err, errlen, &where, s->path, "%s is empty", file);
 		return -1;
 	}
 	int rc = apply_text(cfg, s, secret, &where, err, errlen);
 	/* Do not leave the secret in freed memory. */
-	memset(secret, 0, strlen(secret));
-	free(secret);
+	n2m_secret_free(secret);
 	return rc;
 }
 

@@ -82,6 +82,10 @@ void n2m_config_error(char *err, size_t errlen, const struct n2m_origin *where,
 /* Replaces a string setting's value with a copy of value; -1 on no memory. */
 int n2m_setting_set_string(struct n2m_config *cfg, const struct n2m_setting *s, const char *value);
 
+/* Frees a string setting's value, wiping it first when it is a secret or a
+ * URL (which may carry a password). */
+void n2m_setting_free_string(char *value, const struct n2m_setting *s);
+
 /* The environment pass: NAVIXY2MQTT_* variables and *_FILE secrets. */
 int n2m_config_apply_env(struct n2m_config *cfg, char *const *envp, char *err, size_t errlen);
 
@@ -90,6 +94,12 @@ int n2m_config_load_subscriptions(struct n2m_config *cfg, const void *setting, c
 				  char *err, size_t errlen);
 int n2m_config_load_plugins(struct n2m_config *cfg, const void *setting, const char *file,
 			    char *err, size_t errlen);
+
+/* Makes every relative plugin path relative to the directory of the config
+ * file (cfg->source_path; nothing to do without one), as an absolute path:
+ * neither the working directory nor the dynamic linker's search path
+ * decides which file is loaded. */
+int n2m_config_resolve_plugin_paths(struct n2m_config *cfg, char *err, size_t errlen);
 
 
 #endif

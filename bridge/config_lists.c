@@ -2,11 +2,16 @@
  * config_lists.c - the two list sections of the file: `subscriptions`, a
  * list of groups merged into the desired subscription set, and `plugins`,
  * a list of groups whose `settings` stay in the parsed libconfig tree for
- * the plugin to validate itself.
+ * the plugin to validate itself; relative plugin paths are made relative to
+ * the config file's directory.
  */
+/* realpath is XSI, hidden by the strict _POSIX_C_SOURCE of the build. */
+#define _DEFAULT_SOURCE 1
+
 #include "config_internal.h"
 
 #include <libconfig.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +343,46 @@ int n2m_config_load_plugins(struct n2m_config *cfg, const void *setting, const c
 				return -1;
 			}
 		}
+	}
+	return 0;
+}
+
+/* The absolute directory of the config file (for a relative one: as seen
+ * from the working directory now, at load time). */
+static void config_dir(const char *source, char *out, size_t cap)
+{
+	const char *slash = strrchr(source, '/');
+	char dir[PATH_MAX];
+
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == source ? 1 : (int)(slash - source), source);
+	char *real = realpath(dir, NULL);
+	snprintf(out, cap, "%s", real ? real : dir);
+	free(real);
+}
+
+int n2m_config_resolve_plugin_paths(struct n2m_config *cfg, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	if (!cfg->source_path || !cfg->n_plugins)
+		return 0;
+	config_dir(cfg->source_path, dir, sizeof dir);
+	for (size_t i = 0; i < cfg->n_plugins; i++) {
+		struct n2m_plugin_config *p = &cfg->plugins[i];
+		if (!p->path[0] || p->path[0] == '/')
+			continue;
+		size_t size = strlen(dir) + 1 + strlen(p->path) + 1;
+		char *full = malloc(size);
+		if (!full) {
+			n2m_config_error(err, errlen, NULL, "plugins", "out of memory");
+			return -1;
+		}
+		snprintf(full, size, "%s/%s", dir, p->path);
+		free(p->path);
+		p->path = full;
 	}
 	return 0;
 }

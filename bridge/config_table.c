@@ -7,6 +7,7 @@
 #include "config_internal.h"
 #include "response_topic.h"
 #include "health_http.h"
+#include "secret.h"
 #include "shard.h"
 
 #include <limits.h>
@@ -257,6 +258,8 @@ static const struct n2m_setting settings[] = {
 	STR("bridge.shard", bridge.shard, "", 0, check_shard),
 	STR("bridge.standby_for", bridge.standby_for, "", 0, check_instance),
 	INT("bridge.takeover_s", bridge.takeover_s, 5, 1, 3600),
+
+	BOOL("process.allow_core_dumps", process.allow_core_dumps, 0),
 };
 
 const struct n2m_setting *n2m_settings(size_t *count)
@@ -333,9 +336,18 @@ int n2m_setting_set_string(struct n2m_config *cfg, const struct n2m_setting *s, 
 	if (!copy)
 		return -1;
 	char **field = n2m_setting_string(cfg, s);
-	free(*field);
+	n2m_setting_free_string(*field, s);
 	*field = copy;
 	return 0;
+}
+
+void n2m_setting_free_string(char *value, const struct n2m_setting *s)
+{
+	/* A URL may carry user:password@. */
+	if (s->flags & (N2M_SETTING_SECRET | N2M_SETTING_URL))
+		n2m_secret_free(value);
+	else
+		free(value);
 }
 
 int n2m_setting_parse_enum(const struct n2m_setting *s, const char *text, long *out)

@@ -9,6 +9,7 @@
  * config file.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "bridge.h"
 #include "check_config.h"
 #include "config.h"
+#include "core_dumps.h"
 
 extern char **environ;
 
@@ -139,6 +141,16 @@ static void install_signal_handlers(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Non-dumpable: no core file and no same-user ptrace while secrets are in
+ * memory (core_dumps.h). Set before the configuration is read; only
+ * process.allow_core_dumps makes the daemon dumpable again. */
+static void set_core_dumps(int allow)
+{
+	if (n2m_core_dumps_allow(allow) != 0)
+		fprintf(stderr, "navixy2mqtt: warning: cannot %s core dumps: %s\n",
+			allow ? "allow" : "disable", strerror(errno));
+}
+
 static int run_daemon(struct n2m_config *cfg)
 {
 	struct bridge *b = calloc(1, sizeof *b);
@@ -149,6 +161,8 @@ static int run_daemon(struct n2m_config *cfg)
 		fprintf(stderr, "navixy2mqtt: out of memory\n");
 		return 1;
 	}
+	if (cfg->process.allow_core_dumps)
+		set_core_dumps(1);
 	install_signal_handlers();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (bridge_init(b, cfg, &signal_flags, err, sizeof err) != 0) {
@@ -173,6 +187,7 @@ int main(int argc, char **argv)
 
 	if (status >= 0 || (status = check_log_level(&opt, &level)) >= 0)
 		return status;
+	set_core_dumps(0);
 	memset(&cfg, 0, sizeof cfg);
 	if (load_config(&opt, &cfg) != 0) {
 		n2m_config_free(&cfg);

@@ -6,6 +6,7 @@
 
 #include "backoff.h"
 #include "mqtt_diagnose.h"
+#include "secret.h"
 #include "topic.h"
 #include "url_userinfo.h"
 
@@ -781,11 +782,11 @@ void n2m_mqtt_free(struct n2m_mqtt *m)
 	free(m->server_uri);
 	free(m->client_id);
 	free(m->username);
-	free(m->password);
+	n2m_secret_free(m->password);
 	free(m->ca_file);
 	free(m->cert_file);
 	free(m->key_file);
-	free(m->key_password);
+	n2m_secret_free(m->key_password);
 	free(m->state_topic);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->wake);

@@ -93,7 +93,8 @@ static int open_plugin(struct n2m_plugin *p, const struct n2m_plugin_config *pc,
 	char path[PATH_CAP], why[1200];
 
 	if (pc->path && pc->path[0]) {
-		snprintf(path, sizeof path, "%s", pc->path);
+		/* dlopen searches the library path for a name without '/'. */
+		snprintf(path, sizeof path, "%s%s", strchr(pc->path, '/') ? "" : "./", pc->path);
 	} else if (n2m_plugin_find(pc->name, dirs, path, sizeof path, why, sizeof why) != 0) {
 		snprintf(err, errlen, "plugin %s: %s", pc->name, why);
 		return -1;

@@ -4,9 +4,11 @@
  * and dispatches bridge events to the callbacks they registered.
  *
  * Loading a configured plugin (n2m_plugin_host_load):
- *   1. the file: its `path` if set (as given, relative to the working
- *      directory), else the first existing <dir>/<name>/<name>.so of the
- *      host's search directories (plugin_host_dirs.c);
+ *   1. the file: its `path` if set (the config loader has made a relative
+ *      one relative to the config file's directory; one still without a
+ *      '/' gets "./" so dlopen never searches the library path), else the
+ *      first existing <dir>/<name>/<name>.so of the host's search
+ *      directories (plugin_host_dirs.c);
  *   2. dlopen(RTLD_NOW | RTLD_LOCAL); then n2m_plugin_version,
  *      n2m_plugin_init and n2m_plugin_cleanup must all be there (a missing
  *      one is named in the error);
@@ -162,12 +164,25 @@ size_t n2m_plugin_opt_count(const struct n2m_plugin *p);
 const char *n2m_plugin_opt_key(const struct n2m_plugin *p, size_t i);
 int n2m_plugin_opt_check_known(struct n2m_plugin *p, const char *const *known);
 
+/* The default search directories for a plugin without a path, most
+ * specific first, from the running executable exe (NULL: unknown):
+ *   1. the install location next to it: exe in <prefix>/bin ->
+ *      <prefix>/lib/navixy2mqtt/plugins (whatever the prefix);
+ *   2. the build tree: build/bridge/navixy2mqtt -> build/plugins;
+ *   3. N2M_PLUGIN_DIR, the install location of the configured prefix.
+ * Pure (no file system access); dirs points into *d. */
+#define N2M_PLUGIN_DIR_MAX 4096
+struct n2m_plugin_dirs {
+	char installed[N2M_PLUGIN_DIR_MAX];
+	char build_tree[N2M_PLUGIN_DIR_MAX];
+	const char *dirs[4];             /* NULL-terminated */
+};
+void n2m_plugin_default_dirs(const char *exe, struct n2m_plugin_dirs *d);
+
 /* Finds plugins/<name>/<name>.so (plugin_host_dirs.c): the first existing
- * <dir>/<name>/<name>.so of dirs, or with dirs NULL of the defaults:
- * <directory of the running executable>/../plugins (the build tree:
- * build/bridge/navixy2mqtt -> build/plugins) and N2M_PLUGIN_DIR (the
- * install location). Returns 0 with the path in out, or -1 with the paths
- * tried in err. */
+ * <dir>/<name>/<name>.so of dirs, or with dirs NULL of
+ * n2m_plugin_default_dirs for /proc/self/exe. Returns 0 with the path in
+ * out, or -1 with the paths tried in err. */
 int n2m_plugin_find(const char *name, const char *const *dirs, char *out, size_t cap,
 		    char *err, size_t errlen);
 

@@ -1,6 +1,11 @@
 /*
  * plugin_host_dirs.c - where a plugin configured without a path is looked
- * for (see n2m_plugin_find in plugin_host.h).
+ * for (see n2m_plugin_find and n2m_plugin_default_dirs in plugin_host.h).
+ *
+ * The search starts from the running executable, not from paths fixed
+ * when the build was configured: `cmake --install build --prefix P` puts
+ * the daemon in P/bin and the plugins in P/lib/navixy2mqtt/plugins, and
+ * that pair must work whatever P is.
  */
 #include "plugin_host.h"
 
@@ -9,31 +14,61 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The install layout, relative to the prefix (CMakeLists.txt sets both). */
+#ifndef N2M_INSTALL_BINDIR
+#define N2M_INSTALL_BINDIR "bin"
+#endif
+#ifndef N2M_INSTALL_PLUGINDIR
+#define N2M_INSTALL_PLUGINDIR "lib/navixy2mqtt/plugins"
+#endif
+/* The prefix the build was configured with: a last resort for a daemon
+ * copied out of its install tree. */
 #ifndef N2M_PLUGIN_DIR
-#define N2M_PLUGIN_DIR "/usr/local/lib/navixy2mqtt/plugins"
+#define N2M_PLUGIN_DIR "/usr/local/" N2M_INSTALL_PLUGINDIR
 #endif
 
-#define DIR_MAX 4096
-
-/* <dir of /proc/self/exe>/../plugins, or "" if it cannot be read. */
-static void exe_plugin_dir(char *out, size_t cap)
+/* Length of dir without its last component ("/a/b" -> 2), or 0 if it has
+ * none to drop. */
+static size_t parent_len(const char *dir)
 {
-	char exe[DIR_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	char *slash;
+	const char *slash = strrchr(dir, '/');
+	return slash && slash != dir ? (size_t)(slash - dir) : 0;
+}
+
+/* "<prefix>/<plugin dir>" when exe_dir is "<prefix>/<bin dir>", else "". */
+static void install_dir(const char *exe_dir, char *out, size_t cap)
+{
+	size_t len = strlen(exe_dir), bin = strlen(N2M_INSTALL_BINDIR);
 
 	out[0] = '\0';
-	if (n <= 0)
+	if (len <= bin + 1 || strcmp(exe_dir + len - bin, N2M_INSTALL_BINDIR) != 0 ||
+	    exe_dir[len - bin - 1] != '/')
 		return;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return;
-	*slash = '\0';
-	if (strlen(exe) + sizeof "/../plugins" > cap)
-		return;
-	memcpy(out, exe, strlen(exe));
-	memcpy(out + strlen(exe), "/../plugins", sizeof "/../plugins");
+	int n = snprintf(out, cap, "%.*s/%s", (int)(len - bin - 1), exe_dir, N2M_INSTALL_PLUGINDIR);
+	if (n < 0 || (size_t)n >= cap)
+		out[0] = '\0';
+}
+
+void n2m_plugin_default_dirs(const char *exe, struct n2m_plugin_dirs *d)
+{
+	char exe_dir[N2M_PLUGIN_DIR_MAX];
+	size_t k = 0, dir_len = exe ? parent_len(exe) : 0;
+
+	memset(d, 0, sizeof *d);
+	if (dir_len && dir_len < sizeof exe_dir) {
+		memcpy(exe_dir, exe, dir_len);
+		exe_dir[dir_len] = '\0';
+		install_dir(exe_dir, d->installed, sizeof d->installed);
+		if (d->installed[0])
+			d->dirs[k++] = d->installed;
+		size_t up = parent_len(exe_dir);
+		if (up && up + sizeof "/plugins" <= sizeof d->build_tree) {
+			memcpy(d->build_tree, exe_dir, up);
+			memcpy(d->build_tree + up, "/plugins", sizeof "/plugins");
+			d->dirs[k++] = d->build_tree;
+		}
+	}
+	d->dirs[k] = N2M_PLUGIN_DIR;
 }
 
 static int try_dir(const char *dir, const char *name, char *out, size_t cap, char *err,
@@ -54,18 +89,15 @@ static int try_dir(const char *dir, const char *name, char *out, size_t cap, cha
 int n2m_plugin_find(const char *name, const char *const *dirs, char *out, size_t cap,
 		    char *err, size_t errlen)
 {
-	char exe_dir[DIR_MAX];
-	const char *defaults[3];
+	struct n2m_plugin_dirs defaults;
 	char tried[1024] = "";
 
 	if (!dirs) {
-		exe_plugin_dir(exe_dir, sizeof exe_dir);
-		size_t k = 0;
-		if (exe_dir[0])
-			defaults[k++] = exe_dir;
-		defaults[k++] = N2M_PLUGIN_DIR;
-		defaults[k] = NULL;
-		dirs = defaults;
+		char exe[N2M_PLUGIN_DIR_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		n2m_plugin_default_dirs(n > 0 ? exe : NULL, &defaults);
+		dirs = defaults.dirs;
 	}
 	for (size_t i = 0; dirs[i]; i++)
 		if (try_dir(dirs[i], name, out, cap, tried, sizeof tried) == 0)

@@ -3,6 +3,7 @@
  * (see rest_client.h).
  */
 #include "rest_client.h"
+#include "secret.h"
 
 #include "url_userinfo.h"
 
@@ -200,17 +201,6 @@ static char *json_body(const char *const *pairs, size_t n_pairs)
 	return text;
 }
 
-/* Overwrites a body that held a secret before freeing it. */
-static void free_secret_body(char *body)
-{
-	if (!body)
-		return;
-	volatile char *p = body;
-	while (*p)
-		*p++ = '\0';
-	free(body);
-}
-
 int n2m_rest_user_auth(struct n2m_rest *rest, const char *login, const char *password,
 		       struct n2m_rest_response *out, char *err, size_t errlen)
 {
@@ -223,7 +213,7 @@ int n2m_rest_user_auth(struct n2m_rest *rest, const char *login, const char *pas
 		return -1;
 	}
 	rc = n2m_rest_post(rest, "user/auth", body, out, err, errlen);
-	free_secret_body(body);
+	n2m_secret_free(body); /* it held a secret */
 	return rc;
 }
 
@@ -239,6 +229,6 @@ int n2m_rest_tracker_list(struct n2m_rest *rest, const char *hash,
 		return -1;
 	}
 	rc = n2m_rest_post(rest, "tracker/list", body, out, err, errlen);
-	free_secret_body(body);
+	n2m_secret_free(body); /* it held a secret */
 	return rc;
 }

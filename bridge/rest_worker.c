@@ -4,6 +4,8 @@
  */
 #include "rest_worker.h"
 
+#include "secret.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +19,7 @@ const char *n2m_rest_call_name(enum n2m_rest_call call)
 void n2m_rest_result_free(struct n2m_rest_result *r)
 {
 	nvx_tracker_list_free(&r->list);
-	memset(r, 0, sizeof *r);
-}
-
-static void wipe_free(char *secret)
-{
-	if (!secret)
-		return;
-	volatile char *p = secret;
-	while (*p)
-		*p++ = '\0';
-	free(secret);
+	n2m_secret_wipe(r, sizeof *r); /* r->hash is a session hash */
 }
 
 /* Fills r from an answer's body (parsing a big tracker list takes a while:
@@ -63,6 +55,8 @@ static void perform(struct n2m_rest_worker *w, enum n2m_rest_call call, const ch
 		return;
 	}
 	parse_answer(r, &resp);
+	if (call == N2M_REST_CALL_AUTH)
+		n2m_secret_wipe(resp.body, resp.len); /* it carries the session hash */
 	n2m_rest_response_free(&resp);
 }
 
@@ -87,7 +81,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 
 		perform(w, call, hash, &r);
-		memset(hash, 0, sizeof hash);
+		n2m_secret_wipe(hash, sizeof hash);
 
 		pthread_mutex_lock(&w->lock);
 		w->result = r;
@@ -216,9 +210,9 @@ void n2m_rest_worker_free(struct n2m_rest_worker *w)
 	n2m_rest_worker_stop(w);
 	n2m_rest_result_free(&w->result);
 	n2m_rest_free(&w->rest);
-	wipe_free(w->login);
-	wipe_free(w->password);
-	memset(w->job_hash, 0, sizeof w->job_hash);
+	n2m_secret_free(w->login);
+	n2m_secret_free(w->password);
+	n2m_secret_wipe(w->job_hash, sizeof w->job_hash);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	memset(w, 0, sizeof *w);

@@ -16,7 +16,8 @@
 
 #include <json-c/json.h>
 
-#define TMP_SUFFIX ".tmp"
+/* mkstemp's template: a fresh, unpredictable name at each save. */
+#define TMP_SUFFIX ".XXXXXX"
 
 /* ---------- load ---------- */
 
@@ -203,12 +204,30 @@ static char *render(const struct n2m_sub_set *set)
 	return text;
 }
 
-/* Writes the temporary file completely and durably. */
-static int write_temp(const char *tmp, const char *text, char *err, size_t errlen)
+/* Creates a new temporary file next to path: <path>.XXXXXX, made by
+ * mkstemp (O_CREAT | O_EXCL: never an existing file, never through a
+ * symlink), mode 0600 whatever the umask. tmp receives the name. */
+static int create_temp(const char *path, char *tmp, size_t tmp_len, char *err, size_t errlen)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return n2m_fail(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+	snprintf(tmp, tmp_len, "%s" TMP_SUFFIX, path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(tmp, tmp_len, "%s" TMP_SUFFIX, path); /* the template, not a try */
+		return n2m_fail(err, errlen, "%s: cannot create: %s", tmp, strerror(e));
+	}
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0600) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return n2m_fail(err, errlen, "%s: cannot create: %s", tmp, strerror(e));
+	}
+	return fd;
+}
+
+/* Writes the temporary file completely and durably; closes fd. */
+static int write_temp(int fd, const char *tmp, const char *text, char *err, size_t errlen)
+{
 	if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
 		int e = errno;
 		close(fd);
@@ -235,8 +254,8 @@ int n2m_state_file_save(const char *path, const struct n2m_sub_set *set, char *e
 		n2m_fail(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	snprintf(tmp, tmp_len, "%s" TMP_SUFFIX, path);
-	if (write_temp(tmp, text, err, errlen) != 0)
+	int fd = create_temp(path, tmp, tmp_len, err, errlen);
+	if (fd < 0 || write_temp(fd, tmp, text, err, errlen) != 0)
 		goto out;
 	if (rename(tmp, path) != 0) {
 		n2m_fail(err, errlen, "%s: cannot replace it: %s", path, strerror(errno));

@@ -3,11 +3,12 @@
  * (control.state_file).
  *
  * The file is {"version":1,"subscriptions":{...}} with the set in the JSON
- * form of subscription.h. Saving writes <path>.tmp in the same directory,
- * fsyncs it, renames it over <path> and fsyncs the directory, so after a
- * crash at any point <path> holds either the old or the new set, never a
- * mix; a <path>.tmp left behind by a crash is ignored on load and
- * overwritten by the next save.
+ * form of subscription.h. Saving creates a new <path>.XXXXXX in the same
+ * directory with mkstemp (mode 0600, never an existing file or a symlink
+ * someone planted), fsyncs it, renames it over <path> and fsyncs the
+ * directory, so after a crash at any point <path> holds either the old or
+ * the new set, never a mix. A temporary file left behind by a crash is
+ * ignored on load and does not stand in the way of the next save.
  */
 #ifndef N2M_STATE_FILE_H
 #define N2M_STATE_FILE_H

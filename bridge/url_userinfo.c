@@ -5,6 +5,7 @@
  * password may hold a raw '@' as well as "%40".
  */
 #include "url_userinfo.h"
+#include "secret.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,10 +118,6 @@ void n2m_url_parts_free(struct n2m_url_parts *parts)
 {
 	free(parts->stripped);
 	free(parts->user);
-	if (parts->password) {
-		/* Do not leave the secret in freed memory. */
-		memset(parts->password, 0, strlen(parts->password));
-		free(parts->password);
-	}
+	n2m_secret_free(parts->password); /* do not leave it in freed memory */
 	memset(parts, 0, sizeof *parts);
 }

@@ -40,7 +40,8 @@ def test_persistence_across_restart(make_stack):
         with open(path) as f:
             saved = json.load(f)
         assert saved == {"version": 1, "subscriptions": wanted}
-        assert not os.path.exists(path + ".tmp")
+        assert temp_files(path) == []
+        assert os.stat(path).st_mode & 0o777 == 0o600
 
         stack.bridge.stop()
         restarted = time.monotonic()
@@ -62,6 +63,12 @@ def test_persistence_across_restart(make_stack):
         ctl.close()
 
 
+def temp_files(path):
+    """Files next to path named <name>.<something>: temporary files."""
+    d, name = os.path.split(path)
+    return sorted(os.path.join(d, n) for n in os.listdir(d) if n.startswith(name + "."))
+
+
 def test_corrupt_state_file_falls_back_to_config(make_stack):
     stack = make_stack(start_bridge=False)
     path = os.path.join(stack.workdir, "state.json")
@@ -78,11 +85,15 @@ def test_corrupt_state_file_falls_back_to_config(make_stack):
         subs = ctl.call("list")["data"]["subscriptions"]
         assert set(subs) == {"state_batch", "readings_batch"}
         assert f"event=control.state_invalid error=\"{path}: not JSON" in stack.bridge.log()
-        # The next change writes a good file over both.
+        # The next change writes a good file over the corrupt one; the
+        # leftover at the old fixed temporary name is neither in the way
+        # nor touched (the bridge's temporary files have fresh names).
         only(ctl, [("subscribe", {"type": "state", "trackers": [100001]})])
         with open(path) as f:
             assert json.load(f)["subscriptions"]["state"]["trackers"] == [100001]
-        assert not os.path.exists(path + ".tmp")
+        with open(path + ".tmp") as f:
+            assert f.read() == "leftover of a crash"
+        assert temp_files(path) == [path + ".tmp"]
     finally:
         ctl.close()
 

@@ -72,7 +72,7 @@ def test_unit_keys():
     for key, want in (("DynamicUser", "yes"), ("ProtectSystem", "strict"), ("ProtectHome", "yes"),
                       ("PrivateTmp", "yes"), ("NoNewPrivileges", "yes"),
                       ("CapabilityBoundingSet", ""), ("StateDirectory", "navixy2mqtt"),
-                      ("Restart", "on-failure")):
+                      ("Restart", "on-failure"), ("LimitCORE", "0")):
         assert one(u, "Service", key) == want, key
     families = one(u, "Service", "RestrictAddressFamilies").split()
     assert "AF_UNIX" in families, "sd_notify needs AF_UNIX"

@@ -3,6 +3,8 @@
  * environment overrides and *_FILE secrets, error messages with key and
  * line, validation, redaction, and the subscriptions and plugins sections.
  */
+#define _DEFAULT_SOURCE 1 /* realpath */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -602,6 +604,39 @@ static void plugins_section(void **state)
 		     "plugins[0].settings: expected a group");
 }
 
+/* A relative plugin path names a file next to the config file, wherever
+ * the bridge is started from; absolute paths and names stay as given. */
+static void plugin_paths_relative_to_the_config_file(void **state)
+{
+	(void)state;
+	struct n2m_config cfg;
+	char err[512], cwd[512], real[512], want[1100];
+	const char *text = API
+		"plugins = ( { name = \"a\"; path = \"plugins/a.so\"; },\n"
+		"  { name = \"b\"; path = \"b.so\"; }, { name = \"c\"; path = \"/opt/c.so\"; },\n"
+		"  { name = \"d\"; } );\n";
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir("/"), 0);
+	int rc = load_text(&cfg, text, NULL, err, sizeof(err));
+	assert_int_equal(chdir(cwd), 0);
+	if (rc < 0)
+		fail_msg("%s", err);
+	assert_non_null(realpath(tmpdir, real));
+	snprintf(want, sizeof want, "%s/plugins/a.so", real);
+	assert_string_equal(cfg.plugins[0].path, want);
+	snprintf(want, sizeof want, "%s/b.so", real);
+	assert_string_equal(cfg.plugins[1].path, want);
+	assert_string_equal(cfg.plugins[2].path, "/opt/c.so");
+	assert_string_equal(cfg.plugins[3].path, "");
+	n2m_config_free(&cfg);
+
+	/* Without a file there is no directory to be relative to. */
+	assert_int_equal(n2m_config_load_string(&cfg, text, NULL, NULL, err, sizeof err), 0);
+	assert_string_equal(cfg.plugins[0].path, "plugins/a.so");
+	n2m_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +653,7 @@ int main(void)
 		cmocka_unit_test(print_loads_back),
 		cmocka_unit_test(subscriptions_section),
 		cmocka_unit_test(plugins_section),
+		cmocka_unit_test(plugin_paths_relative_to_the_config_file),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -493,10 +493,68 @@ static void finds_plugins_in_directories(void **state)
 	rmdir(dir);
 }
 
+/* The search follows the executable: an installed one (<prefix>/bin)
+ * looks in <prefix>/lib/navixy2mqtt/plugins first, whatever the prefix;
+ * a build-tree one in build/plugins; the configured prefix comes last. */
+static void default_dirs_follow_the_executable(void **state)
+{
+	(void)state;
+	struct n2m_plugin_dirs d;
+
+	n2m_plugin_default_dirs("/tmp/p/bin/navixy2mqtt", &d);
+	assert_string_equal(d.dirs[0], "/tmp/p/lib/navixy2mqtt/plugins");
+	assert_string_equal(d.dirs[1], "/tmp/p/plugins");
+	assert_non_null(strstr(d.dirs[2], "/lib/navixy2mqtt/plugins"));
+	assert_null(d.dirs[3]);
+
+	n2m_plugin_default_dirs("/usr/bin/navixy2mqtt", &d);
+	assert_string_equal(d.dirs[0], "/usr/lib/navixy2mqtt/plugins");
+
+	n2m_plugin_default_dirs("/src/build/bridge/navixy2mqtt", &d);
+	assert_string_equal(d.dirs[0], "/src/build/plugins");
+	assert_non_null(strstr(d.dirs[1], "/lib/navixy2mqtt/plugins"));
+	assert_null(d.dirs[2]);
+
+	n2m_plugin_default_dirs("/opt/xbin/navixy2mqtt", &d); /* not a bin directory */
+	assert_string_equal(d.dirs[0], "/opt/plugins");
+
+	n2m_plugin_default_dirs(NULL, &d);
+	assert_non_null(strstr(d.dirs[0], "/lib/navixy2mqtt/plugins"));
+	assert_null(d.dirs[1]);
+}
+
+/* A path without '/' is a file in the working directory, never a library
+ * the dynamic linker finds on its search path. */
+static void bare_name_is_not_searched_for(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(NULL);
+	char cwd[512], dir[512];
+
+	f->pc.name = "libc";
+	f->pc.path = "libc.so.6"; /* dlopen alone would find the C library */
+	assert_int_equal(n2m_plugin_host_load_one(&f->host, &f->pc, NULL, f->err, sizeof f->err), -1);
+	assert_non_null(strstr(f->err, "cannot load ./libc.so.6"));
+
+	snprintf(dir, sizeof dir, "%s", TP_GOOD);
+	*strrchr(dir, '/') = '\0';
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	f->pc.name = "tp";
+	f->pc.path = strrchr(TP_GOOD, '/') + 1;
+	int rc = n2m_plugin_host_load_one(&f->host, &f->pc, NULL, f->err, sizeof f->err);
+	assert_int_equal(chdir(cwd), 0);
+	if (rc != 0)
+		fail_msg("%s", f->err);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(loads_and_reads_options),
+		cmocka_unit_test(default_dirs_follow_the_executable),
+		cmocka_unit_test(bare_name_is_not_searched_for),
 		cmocka_unit_test(defaults_without_settings),
 		cmocka_unit_test(version_mismatch_is_refused),
 		cmocka_unit_test(missing_symbols_are_named),

@@ -1,13 +1,15 @@
 /*
  * test_state_file.c - the persisted desired set: save/load round trip,
  * missing file, truncated and corrupt files (clear errors, never a crash),
- * a crash mid-write (temp file left behind) and failing saves.
+ * a crash mid-write (temp file left behind), failing saves, and a file or
+ * symlink planted at a predictable temporary name.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@
 struct fixture {
 	char dir[64];
 	char path[128];
-	char tmp[160];
+	char tmp[160];     /* <path>.tmp: the fixed temporary name of old versions */
 };
 
 static int setup(void **state)
@@ -38,11 +40,35 @@ static int setup(void **state)
 	return 0;
 }
 
+/* How many entries of dir (besides . and ..) start with prefix. */
+static int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		     strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	unlink(f->tmp);
-	unlink(f->path);
+	DIR *d = opendir(f->dir);
+	struct dirent *e;
+	char path[400];
+
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof path, "%s/%s", f->dir, e->d_name);
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -93,7 +119,7 @@ static void round_trip(void **state)
 
 	sample_set(&saved);
 	assert_int_equal(n2m_state_file_save(f->path, &saved, err, sizeof err), 0);
-	assert_int_equal(access(f->tmp, F_OK), -1); /* renamed away */
+	assert_int_equal(count_entries(f->dir, ""), 1); /* the temp file was renamed */
 	struct stat st;
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -199,13 +225,19 @@ static void crash_mid_write(void **state)
 	sample_set(&old);
 	assert_int_equal(n2m_state_file_save(f->path, &old, err, sizeof err), 0);
 	write_file(f->tmp, "{\"version\":1,\"subscr", 20);
+	char leftover[200];
+	snprintf(leftover, sizeof leftover, "%s.Ab12Cd", f->path);
+	write_file(leftover, "{\"version\":1,\"subscr", 20);
 	assert_int_equal(n2m_state_file_load(f->path, &loaded, err, sizeof err), N2M_STATE_LOADED);
 	assert_true(n2m_sub_set_equal(&old, &loaded));
 	n2m_sub_set_free(&loaded);
 
 	n2m_sub_set_init(&next);
 	assert_int_equal(n2m_state_file_save(f->path, &next, err, sizeof err), 0);
-	assert_int_equal(access(f->tmp, F_OK), -1);
+	/* The leftovers are neither in the way nor touched. */
+	assert_string_equal(read_file(f->tmp), "{\"version\":1,\"subscr");
+	assert_string_equal(read_file(leftover), "{\"version\":1,\"subscr");
+	assert_int_equal(count_entries(f->dir, ""), 3);
 	assert_int_equal(n2m_state_file_load(f->path, &loaded, err, sizeof err), N2M_STATE_LOADED);
 	assert_true(n2m_sub_set_equal(&next, &loaded));
 	n2m_sub_set_free(&loaded);
@@ -222,7 +254,7 @@ static void save_failures_name_the_file(void **state)
 	n2m_sub_set_default(&set);
 	snprintf(path, sizeof path, "%s/no/such/dir/state.json", f->dir);
 	assert_int_equal(n2m_state_file_save(path, &set, err, sizeof err), -1);
-	assert_non_null(strstr(err, "/no/such/dir/state.json.tmp: cannot create: "));
+	assert_non_null(strstr(err, "/no/such/dir/state.json.XXXXXX: cannot create: "));
 
 	/* The target is a directory: the rename fails, the old "file" stays
 	 * and no temp file is left. */
@@ -233,12 +265,41 @@ static void save_failures_name_the_file(void **state)
 	write_file(inner, "x", 1);
 	assert_int_equal(n2m_state_file_save(path, &set, err, sizeof err), -1);
 	assert_non_null(strstr(err, "cannot replace it"));
-	char tmp[220];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(count_entries(f->dir, "sub."), 0); /* no temp file left */
 	unlink(inner);
 	rmdir(path);
 	n2m_sub_set_free(&set);
+}
+
+/* Someone who can write to the directory plants a symlink where older
+ * versions wrote their temporary file (<path>.tmp), pointing at a file of
+ * the bridge's user: saving neither writes through it nor fails. */
+static void symlink_at_old_temp_name(void **state)
+{
+	struct fixture *f = *state;
+	struct n2m_sub_set saved, loaded;
+	char err[512] = "", victim[200];
+	struct stat st;
+
+	snprintf(victim, sizeof victim, "%s/victim", f->dir);
+	write_file(victim, "precious\n", 9);
+	assert_int_equal(symlink(victim, f->tmp), 0);
+	sample_set(&saved);
+	mode_t old_umask = umask(0); /* the state file stays private anyway */
+	int rc = n2m_state_file_save(f->path, &saved, err, sizeof err);
+	umask(old_umask);
+	assert_int_equal(rc, 0);
+
+	assert_string_equal(read_file(victim), "precious\n");
+	assert_int_equal(lstat(f->tmp, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(n2m_state_file_load(f->path, &loaded, err, sizeof err), N2M_STATE_LOADED);
+	assert_true(n2m_sub_set_equal(&saved, &loaded));
+	n2m_sub_set_free(&loaded);
+	n2m_sub_set_free(&saved);
 }
 
 int main(void)
@@ -251,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_a_regular_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_mid_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(save_failures_name_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(symlink_at_old_temp_name, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
