@@ -314,8 +314,9 @@ static enum ws_read_result payload(struct ws_reader *r, const uint8_t *p, size_t
 {
 	enum ws_read_result rc = WS_READ_OK;
 
+	/* Nothing of the frame taken yet (buf_len 0) and all of it here. */
 	if (r->fin && !is_control(r->op) && r->op != WS_OP_CONTINUATION && !r->skipping &&
-	    r->remaining <= n) {
+	    r->buf_len == 0 && r->remaining <= n) {
 		*used = (size_t)r->remaining;
 		return whole_message(r, p, fn, ctx);
 	}
