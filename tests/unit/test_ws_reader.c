@@ -308,14 +308,14 @@ static void non_minimal_lengths_are_protocol_errors(void **state)
 {
 	(void)state;
 	struct stream s = { 0 };
+	char big[65535] = { 0 };
+	memset(big, 'x', sizeof(big));
 	frame_form(&s, 0x81, "abc", 3, 16); /* 16-bit length for 3 bytes */
 	expect_fail(&s, WS_CLOSE_PROTOCOL, 0);
 	s.len = 0;
-	frame_form(&s, 0x81, "abc", 125, 16);
+	frame_form(&s, 0x81, big, 125, 16);
 	expect_fail(&s, WS_CLOSE_PROTOCOL, 0);
 	s.len = 0;
-	char big[65535] = { 0 };
-	memset(big, 'x', sizeof(big));
 	frame_form(&s, 0x81, big, 65535, 64); /* 64-bit length for 65535 */
 	expect_fail(&s, WS_CLOSE_PROTOCOL, 0);
 	s.len = 0;
