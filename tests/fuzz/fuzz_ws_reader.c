@@ -7,6 +7,9 @@
  * bytes. Then the writer frames the stream as a text or binary payload and
  * the reader, fed the frame unmasked, must give it back.
  *
+ * The stream is also checked as a server's handshake response: an accepted
+ * header must end within the stream.
+ *
  * Input layout: byte 0 = chunk size (0: whole stream), byte 1 = limit
  * (low 7 bits: max message = that * 37 bytes; top bit: fail instead of
  * skip); the rest is the stream.
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ws_handshake.h"
 #include "ws_reader.h"
 #include "ws_utf8.h"
 #include "ws_writer.h"
@@ -126,5 +130,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a != b || whole.digest != chunked.digest || whole.events != chunked.events)
 		abort();
 	round_trip(stream, len, step & 1);
+
+	size_t header_len = 0;
+	int status;
+	const char *why = NULL;
+	enum ws_handshake_result h = ws_handshake_response((const char *)stream, len,
+							   "dGhlIHNhbXBsZSBub25jZQ==", &header_len,
+							   &status, &why);
+	if ((h == WS_HANDSHAKE_OK && (header_len > len || header_len < 4)) ||
+	    (h == WS_HANDSHAKE_FAIL && !why))
+		abort();
 	return 0;
 }
