@@ -44,7 +44,9 @@ enum ws_event_type {
 	WS_EVENT_MESSAGE, /* a complete text or binary message */
 	WS_EVENT_SKIPPED, /* a message above max_message, discarded unbuffered */
 	WS_EVENT_PING,    /* the caller must answer with a pong of the same payload */
-	WS_EVENT_CLOSE,   /* the server's close frame; the reader reads no further */
+	WS_EVENT_CLOSE,   /* the server's close frame; the reader reads no further.
+			   * The caller answers with a close frame (echoing the
+			   * code) and closes the connection. */
 };
 
 struct ws_event {
@@ -62,7 +64,8 @@ typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
 enum ws_read_result {
 	WS_READ_OK = 0,  /* all bytes consumed; feed more */
 	WS_READ_CLOSED,  /* a close frame arrived; later bytes were ignored */
-	WS_READ_FAIL,    /* the stream is broken: see close_code and error */
+	WS_READ_FAIL,    /* the stream is broken: send a close frame with
+			  * close_code, log error, drop the connection */
 };
 
 enum ws_reader_state { WS_READER_OPEN, WS_READER_CLOSED, WS_READER_FAILED };
