@@ -1,0 +1,35 @@
+/*
+ * health_http_conn.h - the connections of the health endpoint, for
+ * health_http.c: the lws protocol callback of its raw sockets and the size
+ * of their per-connection state.
+ */
+#ifndef N2M_HEALTH_HTTP_CONN_H
+#define N2M_HEALTH_HTTP_CONN_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "health_http.h"
+
+enum n2m_health_conn_state { C_READ = 0, C_WRITE, C_LINGER };
+
+/* Per connection (lws allocates it, zeroed, as the session data). */
+struct n2m_health_conn {
+	unsigned char *out;      /* LWS_PRE bytes of headroom, then the answer */
+	size_t out_len;
+	enum n2m_health_conn_state state;
+	int close_after;         /* the answer being written is the last */
+	int overflow;            /* bytes were dropped: the head did not fit */
+	int open;                /* counted in counters.connections */
+	size_t in_len;
+	char in[N2M_HTTP_MAX_HEAD];
+};
+
+int n2m_health_conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			     void *in, size_t len);
+
+/* The monotonic clock in ms (log throttling). */
+uint64_t n2m_health_mono_ms(void);
+
+#endif
