@@ -117,22 +117,23 @@ static int name_is(const char *name, size_t n, const char *want)
 /* The comma-separated tokens of a Connection header. */
 static int parse_connection(const char *v, size_t n, struct n2m_http_request *req, int *closed)
 {
-	while (n > 0) {
-		const char *comma = memchr(v, ',', n);
-		size_t tn = comma ? (size_t)(comma - v) : n;
-		size_t skip = comma ? tn + 1 : tn;
-		while (tn > 0 && (v[0] == ' ' || v[0] == '\t'))
-			v++, tn--, skip--;
-		while (tn > 0 && (v[tn - 1] == ' ' || v[tn - 1] == '\t'))
-			tn--;
-		if (name_is(v, tn, "upgrade") || name_is(v, tn, "http2-settings"))
+	const char *end = v + n;
+
+	while (v < end) {
+		const char *comma = memchr(v, ',', (size_t)(end - v));
+		const char *t = v, *te = comma ? comma : end;
+		while (t < te && (*t == ' ' || *t == '\t'))
+			t++;
+		while (te > t && (te[-1] == ' ' || te[-1] == '\t'))
+			te--;
+		size_t tn = (size_t)(te - t);
+		if (name_is(t, tn, "upgrade") || name_is(t, tn, "http2-settings"))
 			return bad(req, 400, "protocol upgrades are not served");
-		if (name_is(v, tn, "close"))
+		if (name_is(t, tn, "close"))
 			*closed = 1;
-		else if (name_is(v, tn, "keep-alive"))
+		else if (name_is(t, tn, "keep-alive"))
 			req->keep_alive = 1;
-		v += skip;
-		n -= skip;
+		v = comma ? comma + 1 : end;
 	}
 	return GO_ON;
 }
