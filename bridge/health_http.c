@@ -24,6 +24,7 @@
 #define PROTO_CONN "n2m-health"
 #define ACCEPT_BATCH 64         /* accepts per wake-up, so others get the loop too */
 #define LOG_PERIOD_MS 10000u
+#define ACCEPT_PAUSE_MS 1000u
 
 static void note_over_limit(struct n2m_health_http *h)
 {
@@ -53,6 +54,32 @@ static void take_connection(struct n2m_health_http *h, int fd)
 		n2m_log(h->log, N2M_LOG_WARN, "http.accept_failed", "reason=\"cannot adopt\"");
 }
 
+static void resume_accepting(lws_sorted_usec_list_t *sul)
+{
+	struct n2m_health_http *h = lws_container_of(sul, struct n2m_health_http, resume);
+
+	if (h->listener && !h->stopping)
+		lws_rx_flow_control(h->listener, 1);
+}
+
+/* accept() fails for want of descriptors or memory: the pending
+ * connection stays readable, so stop polling the listening socket for a
+ * while rather than spin the loop (the upstream and the broker share it). */
+static void pause_accepting(struct n2m_health_http *h, int err)
+{
+	unsigned long n = n2m_log_throttle_hit(&h->accept_log, n2m_health_mono_ms(), LOG_PERIOD_MS);
+	char why[96];
+
+	if (n)
+		n2m_log(h->log, N2M_LOG_WARN, "http.accept_paused", "reason=%s pause_ms=%u count=%lu",
+			n2m_log_quote(why, sizeof why, n2m_listen_errno_text(err)), ACCEPT_PAUSE_MS, n);
+	if (!h->listener)
+		return;
+	lws_rx_flow_control(h->listener, 0);
+	lws_sul_schedule(h->lws, 0, &h->resume, resume_accepting,
+			 (lws_usec_t)ACCEPT_PAUSE_MS * 1000);
+}
+
 static void accept_some(struct n2m_health_http *h, int listen_fd)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
@@ -63,11 +90,11 @@ static void accept_some(struct n2m_health_http *h, int listen_fd)
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			char why[96];
-			n2m_log(h->log, N2M_LOG_WARN, "http.accept_failed", "reason=%s",
-				n2m_log_quote(why, sizeof why, n2m_listen_errno_text(errno)));
-		}
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			pause_accepting(h, errno);
+		else if (errno != EAGAIN && errno != EWOULDBLOCK)
+			n2m_log(h->log, N2M_LOG_WARN, "http.accept_failed", "reason=\"%s\"",
+				n2m_listen_errno_text(errno));
 		return;
 	}
 }
@@ -153,8 +180,8 @@ int n2m_health_http_connection_cap(int wanted, long nofile)
 }
 
 /* The vhost that owns the endpoint's sockets (it listens on nothing), and
- * the listening socket adopted into it. */
-static int adopt_listener(struct n2m_health_http *h, struct lws_context *lws, int fd)
+ * the listening socket adopted into it (lws closes fd if that fails). */
+static int create_and_adopt(struct n2m_health_http *h, struct lws_context *lws, int fd)
 {
 	struct lws_context_creation_info info;
 	lws_sock_file_fd_type desc;
@@ -173,6 +200,31 @@ static int adopt_listener(struct n2m_health_http *h, struct lws_context *lws, in
 	h->listener = lws_adopt_descriptor_vhost(h->vhost, LWS_ADOPT_RAW_FILE_DESC, desc,
 						 PROTO_LISTEN, NULL);
 	return h->listener ? 0 : -1;
+}
+
+/* The libwebsockets log levels now in force (lws has no getter). */
+static int lws_log_mask(void)
+{
+	int mask = 0;
+
+	for (int bit = 0; bit < LLL_COUNT; bit++)
+		if (lwsl_visible(1 << bit))
+			mask |= 1 << bit;
+	return mask;
+}
+
+/* create_and_adopt with libwebsockets silenced: a failure there is the
+ * bridge's to report, in its own words (fail_listen), not as a raw
+ * libwebsockets line before it. */
+static int adopt_listener(struct n2m_health_http *h, struct lws_context *lws, int fd)
+{
+	int saved = lws_log_mask();
+	int rc;
+
+	lws_set_log_level(0, NULL);
+	rc = create_and_adopt(h, lws, fd);
+	lws_set_log_level(saved, NULL);
+	return rc;
 }
 
 static int fail_listen(struct n2m_health_http *h, const char *addr, const char *reason,
@@ -195,6 +247,7 @@ int n2m_health_http_start(struct n2m_health_http *h, struct lws_context *lws,
 	int port, fd;
 
 	memset(h, 0, sizeof *h);
+	h->lws = lws;
 	h->log = log;
 	h->render = opt->render;
 	h->ctx = opt->ctx;
@@ -219,6 +272,8 @@ int n2m_health_http_start(struct n2m_health_http *h, struct lws_context *lws,
 void n2m_health_http_stop(struct n2m_health_http *h)
 {
 	h->stopping = 1;
+	if (h->lws)
+		lws_sul_cancel(&h->resume);
 	/* The listening socket goes at the next service; open connections are
 	 * closed by the vhost's destruction (and refuse to serve meanwhile). */
 	if (h->listener)

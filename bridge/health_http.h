@@ -23,16 +23,13 @@
 #ifndef N2M_HEALTH_HTTP_H
 #define N2M_HEALTH_HTTP_H
 
+#include <libwebsockets.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "http_request.h"
 #include "log.h"
 #include "log_throttle.h"
-
-struct lws;
-struct lws_context;
-struct lws_vhost;
 
 /* Returns a malloc'd body (length in *len) and sets *status (200/503);
  * NULL on no memory (the client gets a 500). */
@@ -48,8 +45,10 @@ struct n2m_health_http_counters {
 };
 
 struct n2m_health_http {
+	struct lws_context *lws;
 	struct lws_vhost *vhost;
 	struct lws *listener;      /* the listening socket, as a raw file */
+	lws_sorted_usec_list_t resume; /* accepting again after running out of fds */
 	struct n2m_log *log;
 	n2m_health_render_fn render;
 	void *ctx;
@@ -59,6 +58,7 @@ struct n2m_health_http {
 	struct n2m_health_http_counters counters;
 	struct n2m_log_throttle over_limit_log;
 	struct n2m_log_throttle bad_request_log;
+	struct n2m_log_throttle accept_log;
 };
 
 struct n2m_health_http_options {

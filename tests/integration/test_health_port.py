@@ -4,6 +4,7 @@ nothing else (405, 404, upgrades and HTTP/2 refused, bounded heads), at most
 health.max_connections open, health.idle_timeout_s per request, and 1,000
 held connections that neither stop the upstream from reconnecting nor stop
 /healthz from answering once they are gone."""
+import os
 import resource
 import select
 import socket
@@ -300,3 +301,28 @@ def test_a_thousand_held_connections_do_not_stop_the_upstream(make_stack):
     assert prom_text.value(fams, "navixy2mqtt_http_refused_total", reason="over_limit") >= 1000 - 32
     assert prom_text.value(fams, "navixy2mqtt_connects_total", side="upstream") >= 2
     assert prom_text.value(fams, "navixy2mqtt_connected", side="upstream") == 1
+
+
+def test_out_of_descriptors_pauses_accepting_then_serves_the_waiting(make_stack):
+    stack, sub, port = start(make_stack)
+    pid = bridge_pid(stack.bridge)
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    open_fds = {int(n) for n in os.listdir(f"/proc/{pid}/fd")}
+    lowest_free = min(set(range(max(open_fds) + 2)) - open_fds)
+    # The next accept() in the bridge fails with EMFILE.
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest_free, hard))
+    waiting = []
+    try:
+        for _ in range(3):
+            s = connect(port)  # completed by the kernel, waits in the backlog
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            waiting.append(s)
+        wait_until(lambda: 'event=http.accept_paused reason="too many open files"'
+                   in stack.bridge.log(), 10, what="accepting paused")
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+    for s in waiting:
+        with s:
+            assert read_all(s, timeout=10).startswith(b"HTTP/1.1 200 "), "not served after the pause"
+    assert upstream_state(sub) == "connected"
+    assert healthz_ok(port)
