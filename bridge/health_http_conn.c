@@ -1,7 +1,8 @@
 /*
  * health_http_conn.c - one connection to the health endpoint (see
  * health_http.h), a raw lws socket: bytes in, a parsed head, one answer
- * out, and either the next request (keep-alive) or a lingering close.
+ * written at once, and either the next request (keep-alive) or a
+ * lingering close.
  *
  * The idle timer is armed when the connection opens and after each answer,
  * never by received bytes: a client sending one byte at a time gets no
@@ -37,26 +38,59 @@ static void arm_idle_timer(struct n2m_health_http *h, struct lws *wsi)
 	lws_set_timer_usecs(wsi, (lws_usec_t)h->idle_timeout_s * LWS_USEC_PER_SEC);
 }
 
-/* Takes the head and body into one buffer for a single lws_write. */
-static int queue_answer(struct lws *wsi, struct n2m_health_conn *c, const char *head, size_t hlen,
-			const char *body, size_t blen)
+static int start_linger(struct lws *wsi, struct n2m_health_conn *c)
 {
-	free(c->out);
-	c->out = malloc(LWS_PRE + hlen + blen);
-	if (!c->out)
-		return -1;
-	memcpy(c->out + LWS_PRE, head, hlen);
-	if (blen)
-		memcpy(c->out + LWS_PRE + hlen, body, blen);
-	c->out_len = hlen + blen;
-	c->state = C_WRITE;
-	lws_callback_on_writable(wsi);
+	c->state = C_LINGER;
+	c->in_len = 0;
+	shutdown(lws_get_socket_fd(wsi), SHUT_WR);
+	lws_set_timer_usecs(wsi, LINGER_US);
 	return 0;
 }
 
+/* The answer is out of the bridge's hands: linger after the last one, or
+ * read the next request (one already received is served from the next
+ * writeable callback, not by recursion). */
+static int after_answer(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_conn *c)
+{
+	if (c->close_after)
+		return start_linger(wsi, c);
+	c->state = C_READ;
+	arm_idle_timer(h, wsi);
+	if (c->in_len)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* Sends head and body in one lws_write, at once: a client that half-closes
+ * after its request would otherwise be gone (lws closes on the end of its
+ * input) before a writeable callback came. What the socket does not take,
+ * lws keeps and sends; the writeable callback then finishes the answer. */
+static int send_answer(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_conn *c,
+		       const char *head, size_t hlen, const char *body, size_t blen)
+{
+	unsigned char *buf = malloc(LWS_PRE + hlen + blen);
+	int n;
+
+	if (!buf)
+		return -1;
+	memcpy(buf + LWS_PRE, head, hlen);
+	if (blen)
+		memcpy(buf + LWS_PRE + hlen, body, blen);
+	n = lws_write(wsi, buf + LWS_PRE, hlen + blen, LWS_WRITE_RAW);
+	free(buf);
+	if (n < (int)(hlen + blen))
+		return -1;
+	c->state = C_WRITE;
+	if (lws_partial_buffered(wsi)) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	return after_answer(h, wsi, c);
+}
+
 /* A plain-text answer: an error, 404 or 405. */
-static int queue_text(struct lws *wsi, struct n2m_health_conn *c, int status, const char *why,
-		      int close, int allow, int head_only)
+static int send_text(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_conn *c,
+		     int status, const char *why, int close, int allow, int head_only)
 {
 	char head[512], body[128];
 	int blen = snprintf(body, sizeof body, "%s\n", why ? why : n2m_http_reason(status));
@@ -64,7 +98,7 @@ static int queue_text(struct lws *wsi, struct n2m_health_conn *c, int status, co
 					     !close, allow);
 
 	c->close_after = close;
-	return queue_answer(wsi, c, head, hlen, body, head_only ? 0 : (size_t)blen);
+	return send_answer(h, wsi, c, head, hlen, body, head_only ? 0 : (size_t)blen);
 }
 
 static int refuse(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_conn *c,
@@ -82,7 +116,7 @@ static int refuse(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_
 	else
 		n2m_log(h->log, N2M_LOG_DEBUG, "http.bad_request", "status=%d reason=%s",
 			req->status, why);
-	return queue_text(wsi, c, req->status, req->why, 1, 0, 0);
+	return send_text(h, wsi, c, req->status, req->why, 1, 0, 0);
 }
 
 static const char *page_type(enum n2m_http_page page)
@@ -106,13 +140,14 @@ static int answer(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_
 	n2m_log(h->log, N2M_LOG_DEBUG, "http.request", "method=%s path=%s status=%d bytes=%zu",
 		req->method, n2m_log_quote(path, sizeof path, req->path), status, len);
 	if (ans->page == N2M_HTTP_PAGE_NONE)
-		return queue_text(wsi, c, status, ans->why, ans->close, ans->allow, req->head_only);
+		return send_text(h, wsi, c, status, ans->why, ans->close, ans->allow,
+				 req->head_only);
 	if (!body)
-		return queue_text(wsi, c, 500, "out of memory", 1, 0, req->head_only);
+		return send_text(h, wsi, c, 500, "out of memory", 1, 0, req->head_only);
 	size_t hlen = n2m_http_response_head(head, sizeof head, status, page_type(ans->page), len,
 					     !ans->close, 0);
 	c->close_after = ans->close;
-	rc = queue_answer(wsi, c, head, hlen, body, req->head_only ? 0 : len);
+	rc = send_answer(h, wsi, c, head, hlen, body, req->head_only ? 0 : len);
 	free(body);
 	return rc;
 }
@@ -150,37 +185,13 @@ static int on_rx(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_c
 	return c->state == C_READ ? serve_next(h, wsi, c) : 0;
 }
 
-static int start_linger(struct lws *wsi, struct n2m_health_conn *c)
-{
-	c->state = C_LINGER;
-	c->in_len = 0;
-	shutdown(lws_get_socket_fd(wsi), SHUT_WR);
-	lws_set_timer_usecs(wsi, LINGER_US);
-	return 0;
-}
-
+/* A partly sent answer is now out, or a request waits that came with or
+ * behind the previous one. */
 static int on_writeable(struct n2m_health_http *h, struct lws *wsi, struct n2m_health_conn *c)
 {
-	if (c->out) {
-		size_t len = c->out_len;
-		int n = lws_write(wsi, c->out + LWS_PRE, len, LWS_WRITE_RAW);
-		free(c->out);
-		c->out = NULL;
-		if (n < (int)len)
-			return -1;
-		/* lws keeps what the socket did not take: wait until it is sent. */
-		if (lws_partial_buffered(wsi)) {
-			lws_callback_on_writable(wsi);
-			return 0;
-		}
-	}
-	if (c->state != C_WRITE)
-		return 0;
-	if (c->close_after)
-		return start_linger(wsi, c);
-	c->state = C_READ;
-	arm_idle_timer(h, wsi);
-	return serve_next(h, wsi, c);
+	if (c->state == C_WRITE)
+		return after_answer(h, wsi, c);
+	return c->state == C_READ ? serve_next(h, wsi, c) : 0;
 }
 
 static int on_timer(struct n2m_health_http *h, struct n2m_health_conn *c)
@@ -208,8 +219,6 @@ static void on_close(struct n2m_health_http *h, struct n2m_health_conn *c)
 	if (c->open && h->counters.connections > 0)
 		h->counters.connections--;
 	c->open = 0;
-	free(c->out);
-	c->out = NULL;
 }
 
 int n2m_health_conn_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,

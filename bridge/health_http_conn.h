@@ -16,10 +16,8 @@ enum n2m_health_conn_state { C_READ = 0, C_WRITE, C_LINGER };
 
 /* Per connection (lws allocates it, zeroed, as the session data). */
 struct n2m_health_conn {
-	unsigned char *out;      /* LWS_PRE bytes of headroom, then the answer */
-	size_t out_len;
-	enum n2m_health_conn_state state;
-	int close_after;         /* the answer being written is the last */
+	enum n2m_health_conn_state state;  /* C_WRITE: lws still sends the answer */
+	int close_after;         /* the answer being sent is the last */
 	int overflow;            /* bytes were dropped: the head did not fit */
 	int open;                /* counted in counters.connections */
 	size_t in_len;

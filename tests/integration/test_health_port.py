@@ -149,6 +149,28 @@ def test_get_and_head_of_two_paths_and_nothing_else(make_stack):
     assert prom_text.value(fams, "navixy2mqtt_http_requests_total") >= 20
 
 
+def test_half_closing_and_pipelining_clients_get_their_answers(make_stack):
+    stack, _, port = start(make_stack)
+    # Request, then shutdown(SHUT_WR) at once (`nc -N`, some probes).
+    for i in range(10):
+        with connect(port) as s:
+            s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n" if i % 2 else b"GET /healthz HTTP/1.0\r\n\r\n")
+            s.shutdown(socket.SHUT_WR)
+            assert read_all(s).startswith(b"HTTP/1.1 200 "), i
+    # Three requests in one packet: three answers, in order, then close.
+    with connect(port) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\n\r\nHEAD /metrics HTTP/1.1\r\n\r\n"
+                  b"GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n")
+        assert read_one(s)[0] == 200
+        s.settimeout(5)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(1)
+        assert head.startswith(b"HTTP/1.1 200 ") and b"text/plain; version=0.0.4" in head
+        assert read_one(s)[0] == 404
+        assert read_all(s) == b""
+
+
 def test_upgrades_and_http2_are_refused_never_switched(make_stack):
     stack, _, port = start(make_stack)
     for data, want in ((WS_UPGRADE, 400), (H2C_UPGRADE, 400), (H2_PREFACE, 505)):
