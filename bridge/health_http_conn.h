@@ -1,7 +1,7 @@
 /*
  * health_http_conn.h - the connections of the health endpoint, for
- * health_http.c: the lws protocol callback of its raw sockets and the size
- * of their per-connection state.
+ * health_http.c: the per-connection state (lws allocates it for each raw
+ * socket) and the lws protocol callback that serves them.
  */
 #ifndef N2M_HEALTH_HTTP_CONN_H
 #define N2M_HEALTH_HTTP_CONN_H
