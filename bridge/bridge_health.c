@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 
@@ -107,6 +108,17 @@ static void collect_connections(struct bridge *b, uint64_t *v)
 	v[N2M_HM_QUEUE_OUTAGE] = b->events.count;
 }
 
+static void collect_http(const struct bridge *b, uint64_t *v)
+{
+	const struct n2m_health_http_counters *c = &b->health.http.counters;
+
+	v[N2M_HM_HTTP_REQUESTS] = c->requests;
+	v[N2M_HM_HTTP_BAD_REQUESTS] = c->bad_requests;
+	v[N2M_HM_HTTP_OVER_LIMIT] = c->over_limit;
+	v[N2M_HM_HTTP_TIMEOUTS] = c->timeouts;
+	v[N2M_HM_HTTP_CONNECTIONS] = c->connections;
+}
+
 void bridge_health_collect(struct bridge *b, struct n2m_health_sample *s)
 {
 	memset(s, 0, sizeof *s);
@@ -121,6 +133,7 @@ void bridge_health_collect(struct bridge *b, struct n2m_health_sample *s)
 	collect_traffic(b, s->v);
 	collect_errors(b, s->v);
 	collect_connections(b, s->v);
+	collect_http(b, s->v);
 }
 
 char *bridge_health_report(struct bridge *b, size_t *len)
@@ -205,13 +218,13 @@ static void on_health_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(b->lws, 0, &h->sul, on_health_tick, tick_period(h));
 }
 
-static char *render_page(void *ctx, enum n2m_health_page page, int *status, size_t *len)
+static char *render_page(void *ctx, enum n2m_http_page page, int *status, size_t *len)
 {
 	struct bridge *b = ctx;
 	struct n2m_health_sample now;
 
 	bridge_health_collect(b, &now);
-	if (page == N2M_PAGE_METRICS) {
+	if (page == N2M_HTTP_PAGE_METRICS) {
 		*status = 200;
 		return n2m_health_prometheus(&now, len);
 	}
@@ -219,15 +232,38 @@ static char *render_page(void *ctx, enum n2m_health_page page, int *status, size
 	return n2m_health_healthz_json(&now, len);
 }
 
+/* health.max_connections, less when the descriptor limit is too low to
+ * keep room for the upstream and the broker next to that many. */
+static int connection_cap(struct bridge *b)
+{
+	struct rlimit rl;
+	long nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+			      ? (long)rl.rlim_cur : 0;
+	int want = b->cfg.health.max_connections;
+	int cap = n2m_health_http_connection_cap(want, nofile);
+
+	if (cap < want)
+		n2m_log(&b->log, N2M_LOG_WARN, "health.max_connections_lowered",
+			"configured=%d used=%d nofile=%ld reserve=%d", want, cap, nofile,
+			N2M_HEALTH_HTTP_FD_RESERVE);
+	return cap;
+}
+
 int bridge_health_init(struct bridge *b, char *err, size_t errlen)
 {
 	struct n2m_bridge_health *h = &b->health;
+	struct n2m_health_http_options opt;
 
 	n2m_notify_init(&h->notify);
 	if (!b->cfg.health.http_listen[0])
 		return 0;
-	return n2m_health_http_start(&h->http, b->lws, b->cfg.health.http_listen, &b->log,
-				     render_page, b, err, errlen);
+	memset(&opt, 0, sizeof opt);
+	opt.listen = b->cfg.health.http_listen;
+	opt.max_connections = connection_cap(b);
+	opt.idle_timeout_s = b->cfg.health.idle_timeout_s;
+	opt.render = render_page;
+	opt.ctx = b;
+	return n2m_health_http_start(&h->http, b->lws, &opt, &b->log, err, errlen);
 }
 
 void bridge_health_start(struct bridge *b)

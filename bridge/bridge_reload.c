@@ -56,6 +56,8 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "process.allow_core_dumps", o->process.allow_core_dumps != n->process.allow_core_dumps },
 		{ "health.interval_s", o->health.interval_s != n->health.interval_s },
 		{ "health.http_listen", differs(o->health.http_listen, n->health.http_listen) },
+		{ "health.max_connections", o->health.max_connections != n->health.max_connections },
+		{ "health.idle_timeout_s", o->health.idle_timeout_s != n->health.idle_timeout_s },
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (keys[i].changed)

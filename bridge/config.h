@@ -112,6 +112,8 @@ struct n2m_control_config {
 struct n2m_health_config {
 	int interval_s;           /* bridge/health period, 0 = off, default 60 */
 	char *http_listen;        /* "" (default, off) or "127.0.0.1:9180" */
+	int max_connections;      /* open HTTP connections at most, default 32 */
+	int idle_timeout_s;       /* to complete a request, default 10 */
 };
 
 struct n2m_log_config {

@@ -249,6 +249,8 @@ static const struct n2m_setting settings[] = {
 
 	INT("health.interval_s", health.interval_s, 60, 0, 86400),
 	STR("health.http_listen", health.http_listen, "", 0, check_listen),
+	INT("health.max_connections", health.max_connections, 32, 1, 1024),
+	INT("health.idle_timeout_s", health.idle_timeout_s, 10, 1, 3600),
 
 	{ .path = "log.level", .kind = N2M_KIND_LOG_LEVEL, .offset = OFF(log.level),
 	  .def_number = N2M_LOG_INFO },

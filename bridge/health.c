@@ -101,6 +101,18 @@ static const struct n2m_health_metric_info metrics[N2M_HM_COUNT] = {
 	  0 },
 	{ N2M_HM_QUEUE_OUTAGE, "queue", "outage_events", G, "queue_depth", "queue=\"outage\"", NULL,
 	  0 },
+
+	{ N2M_HM_HTTP_REQUESTS, "http", "requests", C, "http_requests_total", NULL,
+	  "Requests answered by the HTTP health endpoint, whatever the status", 0 },
+	{ N2M_HM_HTTP_BAD_REQUESTS, "http", "bad_requests", C, "http_refused_total",
+	  "reason=\"bad_request\"", "HTTP health endpoint connections refused or closed early, by reason",
+	  0 },
+	{ N2M_HM_HTTP_OVER_LIMIT, "http", "over_limit", C, "http_refused_total",
+	  "reason=\"over_limit\"", NULL, 0 },
+	{ N2M_HM_HTTP_TIMEOUTS, "http", "timeouts", C, "http_refused_total", "reason=\"timeout\"",
+	  NULL, 0 },
+	{ N2M_HM_HTTP_CONNECTIONS, "http", "connections", G, "http_connections", NULL,
+	  "Connections open to the HTTP health endpoint", 0 },
 };
 
 const char *const n2m_health_upstream_states[] = {

@@ -73,6 +73,12 @@ enum n2m_health_metric {
 	N2M_HM_QUEUE_MQTT_INBOUND,
 	N2M_HM_QUEUE_RESYNC,
 	N2M_HM_QUEUE_OUTAGE,
+	/* the HTTP health endpoint */
+	N2M_HM_HTTP_REQUESTS,
+	N2M_HM_HTTP_BAD_REQUESTS,
+	N2M_HM_HTTP_OVER_LIMIT,
+	N2M_HM_HTTP_TIMEOUTS,
+	N2M_HM_HTTP_CONNECTIONS,
 	N2M_HM_COUNT
 };
 
@@ -81,7 +87,7 @@ enum n2m_health_kind { N2M_HEALTH_COUNTER = 0, N2M_HEALTH_GAUGE };
 struct n2m_health_metric_info {
 	enum n2m_health_metric id;
 	const char *group;      /* JSON object it appears in: traffic, errors, drops,
-				 * upstream, mqtt, queue, or "" for the top level */
+				 * upstream, mqtt, queue, http, or "" for the top level */
 	const char *key;        /* its key there */
 	enum n2m_health_kind kind;
 	const char *family;     /* Prometheus name without "navixy2mqtt_"; NULL: not exported */

@@ -7,7 +7,7 @@
  *    "upstream":{"state","connected","since",<upstream metrics>},
  *    "mqtt":{"connected",<mqtt metrics>}, "trackers",
  *    "traffic":{...}, "errors":{...,"total"}, "drops":{...,"total"},
- *    "queue":{...}, "rates":{<rate metrics>,"errors","drops"}}
+ *    "queue":{...}, "http":{...}, "rates":{<rate metrics>,"errors","drops"}}
  */
 #include "health.h"
 
@@ -170,6 +170,7 @@ char *n2m_health_json(const struct n2m_health_sample *cur, const struct n2m_heal
 	put_group_object(&b, &first, cur, "errors", 1);
 	put_group_object(&b, &first, cur, "drops", 1);
 	put_group_object(&b, &first, cur, "queue", 0);
+	put_group_object(&b, &first, cur, "http", 0);
 	put_rates(&b, &first, cur, prev);
 	n2m_buf_putc(&b, '}');
 	return n2m_buf_steal(&b, len);

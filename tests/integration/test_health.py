@@ -168,4 +168,12 @@ def test_listen_port_taken_is_a_startup_error(make_stack):
         stack = make_stack(health={"http_listen": f"127.0.0.1:{port}"})
         rc = stack.bridge.proc.wait(15)
     assert rc == 1
-    assert "health.http_listen" in stack.bridge.log()
+    log = stack.bridge.log()
+    # The cause, in the bridge's own words, before anything else about it.
+    assert (f'level=error event=health.listen_failed listen=127.0.0.1:{port} '
+            f'reason="address in use"') in log
+    assert f"navixy2mqtt: health.http_listen: cannot listen on 127.0.0.1:{port}: address in use" in log
+    # Nothing printed by libwebsockets itself ("E: ERROR on binding fd ...").
+    foreign = [l for l in log.splitlines()
+               if l and " level=" not in l and not l.startswith("navixy2mqtt: ")]
+    assert not foreign, foreign

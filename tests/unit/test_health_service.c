@@ -1,16 +1,22 @@
 /*
  * test_health_service.c - the pure parts of the service side of health:
- * when a systemd watchdog keep-alive is due, and parsing
- * health.http_listen.
+ * when a systemd watchdog keep-alive is due, parsing health.http_listen,
+ * the HTTP connection limit against the descriptor limit, and the causes
+ * a failed listen reports.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "health_http.h"
+#include "health_listen.h"
 #include "service_notify.h"
 
 static void watchdog_fed_only_while_healthy_at_half_period(void **state)
@@ -61,11 +67,47 @@ static void listen_addresses(void **state)
 	assert_int_equal(n2m_health_http_parse_listen("127.0.0.1:80", host, 4, &port), -1);
 }
 
+static void connection_cap_leaves_descriptors_for_the_rest(void **state)
+{
+	(void)state;
+	assert_int_equal(n2m_health_http_connection_cap(32, 20000), 32);
+	assert_int_equal(n2m_health_http_connection_cap(32, 0), 32);      /* unknown limit */
+	assert_int_equal(n2m_health_http_connection_cap(1024, 1024), 1024 - N2M_HEALTH_HTTP_FD_RESERVE);
+	assert_int_equal(n2m_health_http_connection_cap(32, 80), 80 - N2M_HEALTH_HTTP_FD_RESERVE);
+	assert_int_equal(n2m_health_http_connection_cap(32, 10), 1);
+}
+
+static void listen_failures_name_their_cause(void **state)
+{
+	char reason[64];
+	int a, b, port;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	(void)state;
+	assert_string_equal(n2m_listen_errno_text(EADDRINUSE), "address in use");
+	assert_string_equal(n2m_listen_errno_text(EACCES), "permission denied");
+	/* A real clash: the second listener on one port says why. */
+	a = n2m_listen_open("127.0.0.1", 0, reason, sizeof reason);
+	assert_true(a >= 0);
+	assert_int_equal(getsockname(a, (struct sockaddr *)&ss, &len), 0);
+	port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	b = n2m_listen_open("127.0.0.1", port, reason, sizeof reason);
+	assert_int_equal(b, -1);
+	assert_string_equal(reason, "address in use");
+	b = n2m_listen_open("", port, reason, sizeof reason);   /* the wildcard clashes too */
+	assert_int_equal(b, -1);
+	assert_string_equal(reason, "address in use");
+	close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(watchdog_fed_only_while_healthy_at_half_period),
 		cmocka_unit_test(listen_addresses),
+		cmocka_unit_test(connection_cap_leaves_descriptors_for_the_rest),
+		cmocka_unit_test(listen_failures_name_their_cause),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
