@@ -1,6 +1,7 @@
 /*
  * atmosphere.c - Atmosphere handshake, heartbeat and length-prefix framing.
- * Pure functions; see atmosphere.h and shared/spec/atmosphere-protocol.md.
+ * Pure functions; see atmosphere.h and docs/protocol.md
+ * ("The WebSocket and Atmosphere").
  */
 #include "atmosphere.h"
 

@@ -4,7 +4,7 @@
  *
  * Why the synchronous client: a QoS 0 MQTTClient_publish costs ~2.7 us of
  * CPU against ~7 us for MQTTAsync, and it is made directly from the loop
- * thread, so nothing piles up in an unbounded library queue (design §8).
+ * thread, so nothing piles up in an unbounded library queue (bench/README.md).
  *
  * Threads. MQTTClient_connect blocks, so (re)connects run on a small
  * connector thread with back-off. Paho delivers received messages and

@@ -1,6 +1,7 @@
 /*
  * navixy_frame.c - one Navixy WebSocket JSON message to a typed frame (see
- * navixy_frame.h). Shapes and their provenance: spec/navixy-ws-api.md §7.
+ * navixy_frame.h). Shapes and their provenance: docs/protocol.md, "Frames
+ * from the server" and "Events".
  */
 #include "error_text.h"
 #include "navixy_frame.h"

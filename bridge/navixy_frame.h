@@ -3,7 +3,7 @@
  * frame, without I/O.
  *
  * Accepts every documented [DOC] and observed [OBS] shape of
- * shared/spec/navixy-ws-api.md §7: subscribe/unsubscribe responses (with or
+ * docs/protocol.md ("Frames from the server", "Events"): subscribe/unsubscribe responses (with or
  * without "success", the pre-2023 bare status map, the legacy unsubscribe
  * id list), error frames, and the events state, state_batch (items bare or
  * wrapped as {"type":"source_state_event","state":{...}}), readings_batch

@@ -2,7 +2,7 @@
  * navixy_request.h - builds the JSON text of Navixy WebSocket subscribe and
  * unsubscribe messages from the desired subscription set, without I/O.
  *
- * Shape (spec §6.2): {"action":"subscribe","hash":"...","iso_datetime":true,
+ * Shape (docs/protocol.md, "Subscribe and unsubscribe"): {"action":"subscribe","hash":"...","iso_datetime":true,
  * "requests":[{"type":"state_batch","target":{"type":"all"},"rate_limit":"1s",
  * "format":"full"},{"type":"readings_batch","target":{"type":"selected",
  * "tracker_ids":[1,2]},"sensor_type":"fuel","include_components":false},

@@ -1,6 +1,7 @@
 /*
  * navixy_rest.c - user/auth and tracker/list response parsing and request
- * bodies (see navixy_rest.h). Shapes: spec/navixy-ws-api.md §2.2, §3, §8.6.
+ * bodies (see navixy_rest.h). Shapes: docs/protocol.md, "REST: authentication and the
+ * tracker list" and "Errors".
  */
 #include "navixy_rest.h"
 

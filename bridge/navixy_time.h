@@ -1,7 +1,7 @@
 /*
  * navixy_time.h - parses Navixy date/time strings into UTC epoch seconds.
  *
- * Two forms (spec §4): "yyyy-MM-dd HH:mm:ss" (the user's time zone, no
+ * Two forms (docs/protocol.md, "Dates and times"): "yyyy-MM-dd HH:mm:ss" (the user's time zone, no
  * offset given: taken as UTC, since the bridge cannot know the user's zone;
  * send iso_datetime:true to get exact times) and ISO-8601
  * "yyyy-MM-ddTHH:mm:ss[.fff](Z|+hh:mm|+hhmm|+hh)".

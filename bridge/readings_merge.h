@@ -2,7 +2,7 @@
  * readings_merge.h - folds a readings_batch delta into a tracker's full
  * current readings, so the retained readings topic is always complete.
  *
- * Navixy sends only the objects that changed (spec §7.5.3); sections
+ * Navixy sends only the objects that changed (docs/protocol.md, "Events", readings_batch); sections
  * without a change come as empty arrays. Merge rule, per section:
  *   inputs           keyed by sensor_id, else by name
  *   states           keyed by field

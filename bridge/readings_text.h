@@ -14,7 +14,7 @@
  * (top level, every section, every entry's keys) by a table lookup, so a
  * delta costs about its own size plus one copy. The index is uint16
  * offsets (~70 bytes for a typical tracker): memory per tracker matters
- * (design §8).
+ * (the memory target in bench/README.md).
  */
 #ifndef N2M_READINGS_TEXT_H
 #define N2M_READINGS_TEXT_H

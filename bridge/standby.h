@@ -1,5 +1,5 @@
 /*
- * standby.h - hot standby's decision (issue 9, README "Running at scale"): when
+ * standby.h - hot standby's decision (README "Running at scale"): when
  * an instance watching its peer's <base>/bridge/<peer>/state takes over.
  * Pure logic; the MQTT side is bridge_standby.c.
  *

@@ -4,8 +4,8 @@
  * (tracker id, source id) holding dense positions + 1.
  *
  * Measured memory (json-c 0.16, glibc, x86-64; test_tracker_table's
- * memory_per_tracker): the observed full state (§7.5.2) plus the observed
- * readings (§7.5.3) kept as json-c trees take about 20 KiB per tracker
+ * memory_per_tracker): the observed full state plus the observed readings
+ * (docs/protocol.md, "Events") kept as json-c trees take about 20 KiB per tracker
  * (each object carries its own hash table and every value is a separate
  * allocation); kept as compact strings, the whole tracker record is about
  * 2.4 KiB of heap (struct 488 B, state ~1.1 KiB, readings ~0.7 KiB).

@@ -7,7 +7,7 @@
  *
  * Memory: the last state and the merged readings are kept as compact
  * rendered JSON strings, not json-c trees. Measured with json-c 0.16 on a
- * full observed state (spec §7.5.2) plus observed readings (§7.5.3): the
+ * full observed state plus observed readings (docs/protocol.md, "Events"): the
  * trees take about 20 KiB per tracker (every JSON object carries its own
  * hash table), the whole record with strings about 2.4 KiB; see
  * tracker_table.c and test_tracker_table's memory_per_tracker. The state string is exactly the state

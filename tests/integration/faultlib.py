@@ -1,4 +1,4 @@
-"""Helpers for the fault, outage, security and process tests (issue 6).
+"""Helpers for the fault, outage, security and process tests.
 
 TcpProxy: an MQTT outage without stopping Mosquitto. The bridge talks to the
 broker through it; `cut()` closes every proxied connection abruptly and

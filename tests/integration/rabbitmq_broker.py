@@ -1,5 +1,5 @@
 """A throw-away RabbitMQ node with the MQTT plugin, for the compatibility
-test (issue 9). Everything lives in one temp dir and listens on 127.0.0.1
+test. Everything lives in one temp dir and listens on 127.0.0.1
 only: the AMQP listener, the MQTT listener, the Erlang distribution port
 and epmd. epmd is started by us in the foreground (not daemonised by the
 node) so that we hold its pid and `timeout` bounds its life like every

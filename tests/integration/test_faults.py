@@ -1,4 +1,4 @@
-"""Upstream faults from the simulator's admin endpoint (issue 6): each one
+"""Upstream faults from the simulator's admin endpoint: each one
 is handled, logged with a reason, counted (the bridge.counters line at
 stop), and the bridge carries on. Checked from a real MQTT subscriber:
 every tracker's retained topics still hold its latest state (nothing

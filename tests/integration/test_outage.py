@@ -1,4 +1,4 @@
-"""MQTT outages (issue 6): while the broker is unreachable the bridge keeps
+"""MQTT outages: while the broker is unreachable the bridge keeps
 the latest state per tracker and a bounded queue of events; when it returns,
 the queued events arrive in order, every tracker's latest state is there,
 a tracker removed during the outage has its retained topics cleared, and

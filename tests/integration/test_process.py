@@ -1,4 +1,4 @@
-"""Process faults (issue 6): SIGTERM under heavy load exits cleanly with
+"""Process faults: SIGTERM under heavy load exits cleanly with
 `offline` published; the persisted state file (control.state_file)
 survives kill -9 at any moment while control requests keep changing the
 desired set: it always parses, and the bridge always starts from it.

@@ -1,4 +1,4 @@
-"""Compatibility with a second broker (issue 9): RabbitMQ 3.10's MQTT plugin
+"""Compatibility with a second broker: RabbitMQ 3.10's MQTT plugin
 (Debian rabbitmq-server), the bridge in mqtt.protocol = 311 mode.
 
 The core topic checks pass: payloads, retained state of every tracker and

@@ -1,4 +1,4 @@
-"""Scale-out (issue 9, README "Running at scale"): three sharded bridges against
+"""Scale-out (README "Running at scale"): three sharded bridges against
 one simulator fleet and one Mosquitto. Every tracker's topics come from
 exactly one instance, each instance has its own bridge/<instance>/ topics,
 and a control request is applied by every instance (each for its own

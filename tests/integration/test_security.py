@@ -1,4 +1,4 @@
-"""Security (issue 6): TLS to the broker verified by default (certificates
+"""Security: TLS to the broker verified by default (certificates
 made with openssl at test time; the wrong CA is refused; a client
 certificate works with require_certificate), MQTT username/password from a
 Mosquitto password file, no secret in logs, bridge/info, health or error

@@ -1,4 +1,4 @@
-"""Hot standby (issue 9, bridge_standby.h): two instances of one shard
+"""Hot standby (bridge_standby.h): two instances of one shard
 watching each other's bridge/<instance>/state. The first name becomes
 active, the other reads "standby"; kill -9 the active one and the standby
 takes over within twice bridge.takeover_s of the will (its name sorts

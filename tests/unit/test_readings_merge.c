@@ -84,7 +84,7 @@ static void observed_delta_with_empty_sections(void **state)
 	(void)state;
 	struct json_object *full = json_object_new_object();
 	assert_int_equal(merge(full, snapshot), 1);
-	/* spec §7.5.3: the voltage input and both states changed; the
+	/* docs/protocol.md, readings_batch: the voltage input and both states changed; the
 	 * unchanged sections come as empty arrays */
 	assert_int_equal(merge(full, "{\"tracker_id\":3435108,"
 			       "\"inputs\":[{\"name\":\"board_voltage\",\"sensor_id\":4628240,\"value\":13.1,\"update_time\":\"t1\"}],"
