@@ -3,6 +3,7 @@
 its logs, and stops everything it started on any SIGINT/SIGTERM."""
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -47,6 +48,9 @@ def test_demo_shows_topics_and_cleans_up(tmp_path):
                          env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.splitlines()
+    # It says what it is doing before the first (slow on a new machine) steps.
+    assert lines[0] == "demo: checking packages (scripts/install-deps --demo)", lines[:3]
+    assert any(l.startswith("demo: building the bridge and the simulator") for l in lines)
     assert "navixy/bridge/state online" in lines
     for cls in ("state", "location", "availability", "readings"):
         firsts = [l for l in lines if l.startswith("navixy/tracker/")
@@ -71,6 +75,18 @@ def test_demo_shows_topics_and_cleans_up(tmp_path):
     port = int(port_line.split("127.0.0.1:")[1].split(",")[0])
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_demo_installs_no_test_toolchain():
+    """install-deps --demo: the build, Mosquitto and Python's paho-mqtt; the
+    test toolchain only for scripts/test."""
+    with open(os.path.join(SOURCE_DIR, "scripts/install-deps")) as f:
+        text = f.read()
+    demo = set(re.search(r"^packages=\((.*?)\)", text, re.S | re.M).group(1).split())
+    tests = set(re.search(r"^test_packages=\((.*?)\)", text, re.S | re.M).group(1).split())
+    assert {"mosquitto", "python3-paho-mqtt", "libwebsockets-dev"} <= demo
+    toolchain = {"clang", "valgrind", "rabbitmq-server", "nodejs", "npm", "libcmocka-dev"}
+    assert toolchain <= tests and not toolchain & demo, demo
 
 
 def start_demo(argv, env):
