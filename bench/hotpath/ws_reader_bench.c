@@ -1,7 +1,7 @@
 /*
  * ws_reader_bench.c - feeds a stream of server text frames (JSON-like
  * messages of 600 B..64 KiB, some non-ASCII text, a ping now and then)
- * through bridge/ws_reader.c in socket-read-sized chunks, so callgrind can
+ * through bridge/upstream/ws_reader.c in socket-read-sized chunks, so callgrind can
  * count the reader's instructions per byte and per message:
  *
  *   valgrind --tool=callgrind --toggle-collect=feed_all \

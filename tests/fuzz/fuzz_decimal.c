@@ -1,6 +1,6 @@
 /*
  * fuzz_decimal.c - libFuzzer target for the exact decimal fast paths
- * (bridge/decimal.h), differential against libc: n2m_decimal_strtod
+ * (bridge/json/decimal.h), differential against libc: n2m_decimal_strtod
  * answers as strtod on a terminated copy; whatever text
  * n2m_decimal_parse_fast accepts, strtod must read whole and to the same
  * bits; and for the input's first 8 bytes taken as a double, and for the

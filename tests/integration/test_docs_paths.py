@@ -1,6 +1,6 @@
 """The docs and the example config name only files that exist: every
 repository path in README.md, docs/, bench/README.md, tests/*/README.md and
-config/ (a directory with a file name, e.g. `bridge/upstream.c`) is there."""
+config/ (a directory with a file name, e.g. `bridge/upstream/upstream.c`) is there."""
 import glob
 import os
 import re

@@ -16,7 +16,7 @@ FORGED = "level=error event=forged"
 
 
 def legal_topic(topic):
-    """The rule of bridge/topic.h, as Mosquitto 2.0 applies it."""
+    """The rule of bridge/publish/topic.h, as Mosquitto 2.0 applies it."""
     if not topic or len(topic.encode()) > 65535 or "+" in topic or "#" in topic:
         return False
     for ch in topic:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that wiping secrets survives optimisation (bridge/secret.h).
+"""Checks that wiping secrets survives optimisation (bridge/util/secret.h).
 
 For each object, archive or executable given: its n2m_secret_wipe and
 n2m_secret_free, as objdump disassembles them, call explicit_bzero (or
@@ -8,7 +8,7 @@ before free is a dead store GCC drops at -O2, so a "wipe" rewritten with
 memset fails here even where it looks right in the source.
 
 With --source, also refuses any memset( or free( of a hash, password,
-secret or api_key in bridge/*.c: those go through n2m_secret_wipe and
+secret or api_key in bridge/**/*.c: those go through n2m_secret_wipe and
 n2m_secret_free.
 
 Exit status 0 if every check passes, 1 with the reasons otherwise."""
@@ -57,7 +57,7 @@ def check_binary(objdump, path):
 
 def check_sources(source_dir):
     problems = []
-    for path in sorted(glob.glob(os.path.join(source_dir, "bridge", "*.c"))):
+    for path in sorted(glob.glob(os.path.join(source_dir, "bridge", "**", "*.c"), recursive=True)):
         with open(path, errors="replace") as f:
             for lineno, line in enumerate(f, 1):
                 if SOURCE_BAD.search(line):
@@ -69,7 +69,7 @@ def check_sources(source_dir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--objdump", default="objdump")
-    ap.add_argument("--source", help="the source tree, to check bridge/*.c")
+    ap.add_argument("--source", help="the source tree, to check bridge/**/*.c")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
     problems = []

@@ -1,5 +1,5 @@
 /*
- * test_ws_handshake.c - the opening handshake's text (bridge/ws_handshake.c):
+ * test_ws_handshake.c - the opening handshake's text (bridge/upstream/ws_handshake.c):
  * the key and accept values of RFC 6455's example, the request, and every
  * reason a server's response is refused, at every split of the response.
  */

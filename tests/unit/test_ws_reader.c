@@ -1,5 +1,5 @@
 /*
- * test_ws_reader.c - the RFC 6455 client frame reader (bridge/ws_reader.c),
+ * test_ws_reader.c - the RFC 6455 client frame reader (bridge/upstream/ws_reader.c),
  * the UTF-8 validator it uses and the masked frame writer: every framing
  * rule, the close codes, in-place delivery, oversized messages, and the same
  * events whatever the chunking of the stream.
