@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # navixy2mqtt container image, multi-stage on Debian 12 slim.
 #
 #   docker build -t navixy2mqtt .                  # the bridge (target "runtime")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * capture.c - see capture.h. The loader reads the file into one arena and
  * points the records into it, so replay touches no allocator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * capture.h - the file of captured publications the raw publisher replays:
  * records of (retain u8, topic length u16, payload length u32, topic,

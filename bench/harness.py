@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """harness.py - runs the benchmark's phases side by side in one run (bench/run
 builds first and calls this; see bench/README.md).
 

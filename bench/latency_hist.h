@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * latency_hist.h - a fixed-memory latency histogram for the benchmark
  * subscriber: 1 us buckets up to 50 ms, 1 ms buckets up to 120 s, so p99

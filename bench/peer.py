@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """peer.py - the same job as navixy2mqtt, done the way users do it today.
 
 A plain Python script with Debian's python3-paho-mqtt and python3-websocket,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """procs.py - the processes the benchmark starts, and what it reads of them.
 
 Every child gets PR_SET_PDEATHSIG(SIGTERM), so it dies with the harness even

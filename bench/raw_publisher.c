@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raw_publisher.c - the limit: replays publications captured from the
  * bridge's own output through Paho's synchronous MQTTClient at QoS 0, with

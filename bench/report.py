@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """report.py - prints the benchmark's figures, the ratios and the performance
 targets (bench/README.md) (met or missed). Figures only: nothing here fails on speed."""
 

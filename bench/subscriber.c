@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subscriber.c - the benchmark's counting subscriber: a minimal MQTT 5
  * client on a plain socket that counts messages and measures latency.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - navixy2mqtt's command line and signals; the bridge does the rest.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # npm-ci-locked.sh: install a test's pinned npm packages (its package.json and
 # package-lock.json) with `npm ci` into a folder outside the source tree.
 # Shared by tests/conformance/setup.sh and tests/integration/node-red/setup.sh.

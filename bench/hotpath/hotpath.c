@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hotpath.c - feeds simulator-rendered frames through the functions
  * bridge_navixy.c uses (frame parse, tracker lookup, mapping, confirm), with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_reader_bench.c - feeds a stream of server text frames (JSON-like
  * messages of 600 B..64 KiB, some non-ASCII text, a ping now and then)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_config.c - the plugin part of --check-config (see check_config.h).
  */

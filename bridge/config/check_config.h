@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_config.h - what --check-config checks beyond loading the file
  * (config.h already validates every setting): that each configured plugin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c - loading the configuration: defaults from the settings table,
  * the libconfig file (every key checked, unknown keys refused with their

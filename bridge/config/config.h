@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h - navixy2mqtt's settings: the libconfig file, NAVIXY2MQTT_*
  * environment overrides and *_FILE secrets, validated into one struct.

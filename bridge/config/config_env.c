@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_env.c - the environment pass: NAVIXY2MQTT_<PATH> overrides a
  * setting (PATH is the dotted path upper-cased, dots as underscores), a

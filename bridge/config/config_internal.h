@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_internal.h - shared by the config module's files only (not for the
  * rest of the bridge): the table of scalar settings, value checks, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_lists.c - the two list sections of the file: `subscriptions`, a
  * list of groups merged into the desired subscription set, and `plugins`,

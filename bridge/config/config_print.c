@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_print.c - the effective configuration for people and for
  * bridge/info: libconfig syntax (--check-config; loads back when no secret

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config_table.c - the table of every scalar setting with its type, default,
  * range and rule, and the accessors and checks driven by it. Adding a

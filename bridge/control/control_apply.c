@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * control_apply.c - applying control requests to the desired subscription
  * set and checking their tracker ids (see control_apply.h). No I/O.

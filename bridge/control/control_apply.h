@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * control_apply.h - the desired-set bookkeeping of the control plane:
  * applying a parsed subscribe/unsubscribe request to the desired

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * control_request.c - parsing and validating control-plane requests and
  * rendering their responses (see control_request.h). No I/O.

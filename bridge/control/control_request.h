@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * control_request.h - control-plane requests and responses, without I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * response_topic.c - the allowed space for MQTT 5 response topics (see
  * response_topic.h). No I/O.

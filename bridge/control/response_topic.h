@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * response_topic.h - where a control request's MQTT 5 response topic may
  * point, without I/O. MQTT clients are untrusted: without this rule any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * state_file.c - atomic save and tolerant load of the desired subscription
  * set (see state_file.h).

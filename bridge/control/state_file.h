@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * state_file.h - persisting the desired subscription set across restarts
  * (control.state_file).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sub_diff.c - a desired-set change as control-plane steps (see
  * sub_diff.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sub_diff.h - a change of the desired subscription set (a SIGHUP with new
  * config subscriptions) as the control-plane requests that would make it,

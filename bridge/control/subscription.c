@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subscription.c - the desired Navixy subscription set: set operations on
  * sorted unique tracker ids, validation, equality and the JSON form used by

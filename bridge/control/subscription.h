@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subscription.h - the desired set of Navixy subscriptions, without I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge.c - the bridge's lifecycle: building every part around one lws
  * context, the service loop with its periodic tick and clean shutdown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge.h - struct bridge, the one owner of the daemon's state: config,
  * log, the lws context and its loop, the upstream connection, the MQTT

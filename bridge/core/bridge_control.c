@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_control.c - the control plane's front: restoring the state file,
  * subscribing to the request topics, turning each request message into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_control.h - the control plane's hooks into the bridge (design
  * section 5, docs control.md): requests on <base>/bridge/request/<command>,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_control_guard.c - the control plane's trust boundary: MQTT
  * clients are untrusted, so before a request does anything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_control_health.c - the answer to the health command: the same
  * report as the bridge/health topic (bridge_health_report, one metric

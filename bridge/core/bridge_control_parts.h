@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_control_parts.h - what the control plane's files share
  * (bridge_control.c: requests and responses, list/resync/health;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_control_subs.c - subscribe and unsubscribe requests: applying
  * them to the desired set, persisting it, announcing the change

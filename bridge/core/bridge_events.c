@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_events.c - the bridge's side of the outage queue (event_queue.h):
  * holding events and clears while the broker is away, sending them in order

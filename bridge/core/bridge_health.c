@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_health.c - the bridge's health reporting (see bridge_health.h):
  * samples from the parts' counters, the periodic tick that publishes

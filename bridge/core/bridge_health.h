@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_health.h - health, metrics and service-manager notifications for
  * the running bridge: samples its counters, publishes <base>/bridge/health

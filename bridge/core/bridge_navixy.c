@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_navixy.c - the bridge's upstream side: getting a hash (API key or
  * user/auth), the tracker list, sending the desired subscriptions, and

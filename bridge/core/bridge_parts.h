@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_parts.h - functions shared between the bridge's own files
  * (bridge.c: lifecycle and loop; bridge_navixy.c: upstream side;

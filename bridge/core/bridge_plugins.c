@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_plugins.c - wiring the plugin host into the bridge (see
  * bridge_plugins.h): the host's MQTT I/O is the bridge's Paho client.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_plugins.h - the bridge's side of the plugin host: connects
  * struct bridge (its MQTT client, tracker table, config) to plugin_host.

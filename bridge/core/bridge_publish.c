@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_publish.c - the bridge's MQTT side: sending mapped publications
  * and confirming them for dedupe, the bridge topics (state, upstream, info, event), and republishing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_reload.c - SIGHUP: reloading the config file (see bridge.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_rest.c - the REST call sequences on the loop thread: starting
  * them, judging each answer the worker hands back, retrying failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_rest.h - the bridge's REST side on the loop thread: it runs the
  * call sequences of rest_seq.h (auth and tracker/list before a connect, a

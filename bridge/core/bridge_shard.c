@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_shard.c - scale-out glue (bridge_shard.h): the instance's topics,
  * the fleet and owned trackers, and what it subscribes upstream.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_shard.h - the bridge's side of scale-out (README "Running at scale"):
  * its shard and instance name, the per-instance bridge topics, the fleet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_standby.c - hot standby glue (bridge_standby.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bridge_standby.h - hot standby glue (README "Hot standby"; the decision is standby.h,
  * the record of retained payloads seed_store.h). With bridge.standby_for

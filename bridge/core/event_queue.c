@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_queue.c - the bounded ring of publications held during a broker
  * outage (see event_queue.h for what goes in and the drop policy).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event_queue.h - the bounded queue of publications held while the MQTT
  * broker is away, sent in order when it returns. Pure data structure; no I/O.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health.c - the metric table and the arithmetic on samples (see health.h).
  */

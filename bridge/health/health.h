@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health.h - the bridge's health report, without I/O: one table of metrics,
  * a sample of their values at one moment, and the three renderings made

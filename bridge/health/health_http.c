@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_http.c - the health endpoint's listening side (see health_http.h):
  * the listening socket adopted into lws as a raw file, accepting with the

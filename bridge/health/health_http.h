@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_http.h - the optional HTTP endpoint for health checks and
  * Prometheus (health.http_listen), served by the bridge's own lws loop.

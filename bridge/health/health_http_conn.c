@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_http_conn.c - one connection to the health endpoint (see
  * health_http.h), a raw lws socket: bytes in, a parsed head, one answer

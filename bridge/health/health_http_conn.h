@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_http_conn.h - the connections of the health endpoint, for
  * health_http.c: the per-connection state (lws allocates it for each raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_json.c - the JSON renderings of a health sample: the periodic
  * bridge/health payload and the /healthz body (see health.h).

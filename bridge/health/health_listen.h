@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_listen.h - the listening socket of the HTTP health endpoint,
  * opened by the bridge itself rather than by libwebsockets, so a failure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * health_prom.c - a health sample in the Prometheus text exposition format
  * (version 0.0.4) for /metrics (see health.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_request.c - HTTP/1.x request heads for the health endpoint (see
  * http_request.h). Strict on purpose: the port faces whoever can reach it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_request.h - the health endpoint's HTTP/1.x, without I/O: parsing a
  * request head from the bytes received so far, choosing the answer, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * decimal.c - exact fast paths between short decimals and doubles
  * (decimal.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * decimal.h - exact fast paths between short decimal text and doubles.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hash64.c - a fast 64-bit byte-string hash (8 bytes per step, multiply and
  * rotate mixing, final avalanche). Only needs to make accidental equality of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hash64.h - a fast non-cryptographic 64-bit hash of a byte string, used to
  * recognise an unchanged retained payload (together with its length).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_cost.c - the json-c memory estimate of json_cost.h: counts the
  * structural bytes outside strings (a string's contents, escapes

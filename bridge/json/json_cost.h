@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_cost.h - how much memory json-c would take to parse a JSON text,
  * estimated from the text alone in one pass (no allocation), so the bridge

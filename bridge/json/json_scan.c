@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_scan.c - canonical JSON validation, iteration and comparison (see
  * json_scan.h). The validator is the only place that checks; everything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_writer.c - growable buffer and JSON value writers (see json_writer.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json_writer.h - a growable byte buffer with JSON writers (escaped strings,
  * integers, doubles), for the hot paths that render small JSON by hand

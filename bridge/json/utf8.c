@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf8.c - UTF-8 checking, repair and cutting (see utf8.h).
  */

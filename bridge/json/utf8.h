@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf8.h - UTF-8 for untrusted text: checking it, repairing it (every
  * invalid sequence becomes U+FFFD) and cutting it without splitting a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_events.c - tracker events for plugins, derived from the
  * publications the bridge sends (see n2m_plugin_host_before_publication

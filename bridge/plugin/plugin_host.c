@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_host.c - loading plugins and dispatching events to them (see
  * plugin_host.h; the functions plugins call are in plugin_host_api.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_host.h - loads plugins (shared objects built against
  * navixy2mqtt/plugin.h), gives them the host API, validates what they pass

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_host_api.c - the functions plugins call (struct n2m_host_api).
  * Every argument is checked before use: a plugin's bad call is refused,

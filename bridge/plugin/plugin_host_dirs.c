@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_host_dirs.c - where a plugin configured without a path is looked
  * for (see n2m_plugin_find and n2m_plugin_default_dirs in plugin_host.h).

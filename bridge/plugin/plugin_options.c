@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_options.c - a plugin's options: typed lookups with defaults in
  * its `settings` group (libconfig), so plugins never see libconfig. A key

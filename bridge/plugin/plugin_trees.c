@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_trees.c - the plugins' topic trees (see plugin_trees.h). No I/O.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_trees.h - the topic trees plugins use, so the control plane can
  * keep MQTT 5 response topics out of them (response_topic.h). A tree is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_view.c - building the tracker view handed to plugins (see
  * plugin_view.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_view.h - what plugins see of a tracker: struct n2m_tracker_view
  * (navixy2mqtt/plugin.h) built from the tracker table's entry, plus the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * location.c - location payload extraction and rendering (see location.h).
  * Rendered by hand: it is small, fixed-shape, and on every state update.

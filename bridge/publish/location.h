@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * location.h - the location topic's content: extracted from a Navixy source
  * state into numbers, and rendered as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mapping.c - tracker updates to MQTT publications (see mapping.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mapping.h - turns tracker updates into MQTT publications (topic,
  * payload, QoS, retain), without I/O.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mapping_parts.h - what mapping.c shares with mapping_text.c (the raw-text
  * fast path): appending publications and the small shared rules. Not for

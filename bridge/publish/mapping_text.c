@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mapping_text.c - state and readings publications from an item's raw
  * canonical JSON text (nvx_frame_parse_fast), without a json-c tree.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mqtt_client.c - Paho MQTTClient with a connector thread and an event
  * queue into the lws loop (see mqtt_client.h for the threading model).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mqtt_client.h - the bridge's MQTT connection: Eclipse Paho MQTT C (the
  * synchronous MQTTClient in multi-threaded mode), driven from the lws loop.

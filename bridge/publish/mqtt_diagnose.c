@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mqtt_diagnose.c - reasons for failed broker connections (see
  * mqtt_diagnose.h): the return-code texts, and the probe that repeats the

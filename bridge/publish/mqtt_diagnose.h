@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mqtt_diagnose.h - why a broker connection failed, in words.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * readings_merge.c - readings_batch delta into full readings (the rule is in
  * readings_merge.h). Sections hold a handful of entries, so a linear key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * readings_merge.h - folds a readings_batch delta into a tracker's full
  * current readings, so the retained readings topic is always complete.

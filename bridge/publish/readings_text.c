@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * readings_text.c - the readings merge on canonical text (see
  * readings_text.h and, for the rule, readings_merge.h). The tables are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * readings_text.h - the readings merge of readings_merge.h on canonical
  * JSON text (json_scan.h) instead of json-c trees: the stored full readings

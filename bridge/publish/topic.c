@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * topic.c - topic levels from labels, topic strings, and the publish-side
  * topic name check (see topic.h for the sanitising rule).

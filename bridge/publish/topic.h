@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * topic.h - MQTT topic names: the tracker's topic level, tracker and bridge
  * topics, and the publish-side validity check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * topic_filter.c - MQTT topic filter validation and matching (see
  * topic_filter.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * topic_filter.h - MQTT topic filters (SUBSCRIBE side): validity and
  * matching a topic name against a filter, for routing received messages to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tracker_sync.c - upserts a tracker/list answer into the tracker table and
  * reports what changed (n2m_tracker_table_sync in tracker_table.h).

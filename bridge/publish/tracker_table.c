@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tracker_table.c - the tracker table (see tracker_table.h): a dense array
  * of individually allocated trackers plus two open-addressing indexes

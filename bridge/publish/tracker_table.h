@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tracker_table.h - every known tracker with what the bridge must remember
  * about it: ids, label and topic id, blocked/upstream status, the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * retained_digest.c - "is it the same retained payload" for a takeover
  * (retained_digest.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * retained_digest.h - when a retained payload the broker holds counts as
  * the same as one the bridge is about to publish (hot standby takeover,

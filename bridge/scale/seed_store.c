@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seed_store.c - retained payload hashes by topic (seed_store.h).
  */

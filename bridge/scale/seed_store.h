@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seed_store.h - what the broker already holds, for a hot standby taking
  * over (standby.h): retained topic -> digest of its payload

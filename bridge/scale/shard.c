@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shard.c - tracker ownership by id modulo the number of shards, and the
  * upstream part of the desired subscriptions (see shard.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shard.h - which trackers an instance owns when the fleet is split across
  * several bridges (bridge.shard = "k/n"), without I/O.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * standby.c - hot standby's decision (standby.h).
  */

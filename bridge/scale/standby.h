@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * standby.h - hot standby's decision (README "Running at scale"): when
  * an instance watching its peer's <base>/bridge/<peer>/state takes over.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * atmosphere.c - Atmosphere handshake, heartbeat and length-prefix framing.
  * Pure functions; see atmosphere.h and docs/protocol.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * atmosphere.h - the Atmosphere transport's text framing, without I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * held_frames.c - the bounded list of updates waiting for a tracker list
  * (see held_frames.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * held_frames.h - a bounded first-in first-out list of byte strings, without
  * I/O. The bridge keeps updates for trackers it does not know yet here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_frame.c - one Navixy WebSocket JSON message to a typed frame (see
  * navixy_frame.h). Shapes and their provenance: docs/protocol.md, "Frames

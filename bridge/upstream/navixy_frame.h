@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_frame.h - parses one Navixy WebSocket JSON message into a typed
  * frame, without I/O.

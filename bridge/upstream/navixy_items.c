@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_items.c - the item path of nvx_frame_parse_bounded (navixy_scan.h):
  * a state_batch or readings_batch too big for one json-c tree, taken one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_request.c - subscribe/unsubscribe message text (see
  * navixy_request.h). Written by hand rather than through json-c: a request

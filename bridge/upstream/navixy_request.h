@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_request.h - builds the JSON text of Navixy WebSocket subscribe and
  * unsubscribe messages from the desired subscription set, without I/O.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_rest.c - user/auth and tracker/list response parsing and request
  * bodies (see navixy_rest.h). Shapes: docs/protocol.md, "REST: authentication and the

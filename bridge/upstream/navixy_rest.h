@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_rest.h - pure parsing of Navixy REST responses (user/auth,
  * tracker/list) and building of their JSON request bodies. No I/O: the

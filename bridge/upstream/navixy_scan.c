@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_scan.c - the fast path for hot frames (see navixy_scan.h). One
  * validating pass over the message (json_scan.h) that, on its way through,

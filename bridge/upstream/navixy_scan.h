@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_scan.h - the fast path for the frames that carry nearly all the
  * traffic (state, state_batch, readings_batch as an array): one pass over

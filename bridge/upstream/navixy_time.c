@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_time.c - Navixy date/time strings to UTC epoch seconds (see
  * navixy_time.h). Uses the civil-date day count instead of timegm(), which

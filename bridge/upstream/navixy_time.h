@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy_time.h - parses Navixy date/time strings into UTC epoch seconds.
  *

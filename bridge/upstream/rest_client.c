@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest_client.c - libcurl POSTs of JSON bodies to the Navixy REST API
  * (see rest_client.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest_client.h - the Navixy REST calls the bridge makes (user/auth and
  * tracker/list), over libcurl, without interpreting the answers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest_seq.c - the order of the bridge's REST calls (see rest_seq.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest_seq.h - which REST call comes next, without I/O: the little state
  * machine behind "get a hash and the tracker list" that the bridge runs one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest_worker.c - the REST calls' own thread and its one-slot hand-back to
  * the event loop (see rest_worker.h).

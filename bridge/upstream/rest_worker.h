@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest_worker.h - the thread that makes the bridge's REST calls (user/auth,
  * tracker/list) so the event loop never waits for Navixy's REST API.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * upstream.c - the Navixy WebSocket client: connect, Atmosphere handshake,
  * heartbeats, watchdog, reassembly and decoding, reconnect scheduling

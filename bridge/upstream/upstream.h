@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * upstream.h - the WebSocket connection to Navixy's /event/subscription:
  * libwebsockets client on the bridge's lws context, Atmosphere handshake,

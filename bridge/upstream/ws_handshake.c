@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_handshake.c - the opening handshake's text (see ws_handshake.h). SHA-1
  * and base64 come from libwebsockets, which the bridge links anyway.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_handshake.h - the client side of the RFC 6455 opening handshake as
  * text, without I/O: the Sec-WebSocket-Key from caller-supplied random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_reader.c - RFC 6455 frame reading for a client (see ws_reader.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_reader.h - the client side of RFC 6455 framing, reading what a server
  * sends, without I/O: fed the bytes as they come off the socket in chunks

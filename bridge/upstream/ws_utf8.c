@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_utf8.c - incremental UTF-8 validation (see ws_utf8.h). ASCII, nearly
  * all of what Navixy sends, is crossed 8 or 16 bytes at a time; other bytes go

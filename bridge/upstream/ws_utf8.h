@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_utf8.h - an incremental UTF-8 validator for WebSocket text messages:
  * fed a message in arbitrary pieces (frames, socket reads), it rejects the

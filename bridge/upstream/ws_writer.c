@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_writer.c - masked client frames (see ws_writer.h). The client sends
  * little (Atmosphere heartbeats, pongs, a close), so masking goes byte by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ws_writer.h - the client's own RFC 6455 frames, without I/O: every frame
  * a client sends is masked with a 4-byte key the caller draws at random for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * backoff.c - exponential back-off with ±25 % jitter (see backoff.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * backoff.h - exponential reconnect back-off with jitter, without I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * core_dumps.c - the process's dumpable flag (see core_dumps.h).
  */

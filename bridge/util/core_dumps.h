@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * core_dumps.h - whether the process may be dumped (process.allow_core_dumps).
  *

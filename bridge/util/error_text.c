@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error_text.c - see error_text.h.
  */

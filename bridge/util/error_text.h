@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error_text.h - the error convention of the pure modules: a function that
  * fails writes a one-line reason into the caller's (err, errlen) buffer and

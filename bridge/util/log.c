@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - one-line key=value log records to stderr or syslog (see log.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h - the daemon's log: one line per event, "key=value" fields, to
  * stderr or syslog, filtered by level.

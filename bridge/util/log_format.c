@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log_format.c - the escaping printf of the log (see log_format.h).
  */

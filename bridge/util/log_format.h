@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log_format.h - the log's printf: formats a record's "key=value" fields so
  * that no value can forge a log line or a field.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log_throttle.h - at most one log line per period for an event that a
  * peer can repeat at will (a flood of refused connections must not become

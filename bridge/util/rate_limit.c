@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rate_limit.c - the token bucket and the log gate (see rate_limit.h).
  * Integer arithmetic in thousandths of a token, so a rate of 100/s refills

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rate_limit.h - two small rate rules without I/O, on a caller-supplied
  * monotonic clock in milliseconds:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * secret.c - wiping secrets from memory (see secret.h).
  */

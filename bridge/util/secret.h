@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * secret.h - wiping passwords, API keys and session hashes from memory
  * before it is freed or reused.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * service_notify.c - sd_notify for Type=notify services (see
  * service_notify.h).

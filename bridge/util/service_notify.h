@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * service_notify.h - telling a service manager (systemd, Type=notify) how
  * the daemon is doing: READY=1 once started, STOPPING=1 at shutdown,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * url_userinfo.c - user:password@ in URLs: redaction and splitting (see
  * url_userinfo.h). The authority is what follows "scheme://" up to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * url_userinfo.h - the user:password@ part of URLs (mqtt.url,
  * navixy.api_url, navixy.ws_url): redacted in every message, and split off

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hello.c - a minimal navixy2mqtt plugin, built outside the tree from the
  * public header alone (see Makefile):

@@ -1,6 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * navixy2mqtt/plugin.h - the plugin interface of navixy2mqtt, and the only
  * header a plugin includes. Plain C (C99 or later), no other dependency.
+ *
+ * Licence: this header is MIT like the rest of navixy2mqtt (LICENSE). A
+ * plugin that includes it and is loaded by the bridge is a work of its own:
+ * it may be written and distributed under any terms, open or closed, as long
+ * as copies of this header keep its copyright and permission notice.
  *
  * A plugin is a shared object that defines three functions:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_plugin.c - the Home Assistant discovery plugin: options, events, and
  * keeping the broker's retained discovery configs in step with the fleet.

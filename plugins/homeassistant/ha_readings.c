@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_readings.c - which Home Assistant sensor each Navixy reading becomes:
  * inputs and virtual sensors by sensor_id, counters by type, states by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_render.c - Home Assistant discovery configs for a tracker and for
  * the bridge (see ha_render.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_render.h - Home Assistant MQTT discovery payloads for one tracker
  * (and for the bridge itself), as pure functions of a tracker view.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_state.c - the Home Assistant plugin's memory of announced configs
  * (see ha_state.h).

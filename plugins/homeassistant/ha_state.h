@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_state.h - what the Home Assistant plugin has announced: per tracker,
  * each discovery config topic with the hash of its payload, so unchanged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_template.c - Jinja templates for the Home Assistant discovery
  * configs (see ha_template.h for why every step is guarded).

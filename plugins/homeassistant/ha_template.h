@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ha_template.h - the Jinja templates the Home Assistant discovery configs
  * carry, built as text (pure functions).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ot_plugin.c - the OwnTracks plugin: each tracker's position as an
  * OwnTracks _type "location" message, retained on owntracks/<user>/<device>

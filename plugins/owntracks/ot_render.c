@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ot_render.c - OwnTracks location and card payloads (see ot_render.h).
  */

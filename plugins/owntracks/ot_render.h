@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ot_render.h - OwnTracks messages for a tracker, as pure functions of a
  * tracker view (OwnTracks JSON format, booklet "JSON" page).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The legacy atmosphere.js 4.0.1 (npm, CJS, ships its own Node shims and
 // ws@6) against navixy-sim: onOpen, subscribe, snapshot, updates,
 // heartbeats, reconnect after /admin/drop (onReconnect/onReopen), and a frame

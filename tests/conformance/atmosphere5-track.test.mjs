@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // trackMessageLength: true. The raw wire first (every server frame is
 // "<UTF-16 length>|<payload>", heartbeats "1|X"), then atmosphere.js 5.0.45
 // decoding it: JSON messages intact, heartbeats filtered, non-ASCII and

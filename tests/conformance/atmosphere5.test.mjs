@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // atmosphere.js 5.0.45 (npm), headless on Node 20 with ws@8 as the global
 // WebSocket, against navixy-sim: open, subscribe, snapshot, updates,
 // heartbeats both ways, reconnect after /admin/drop, and the 5.x mis-parse

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Behaviour rules (docs/protocol.md, "The atmosphere.js client") and the remaining command-line
 // options, seen from raw clients: heartbeat only after silence, stats
 // counters match what a client got, subscriptions accumulate, unknown

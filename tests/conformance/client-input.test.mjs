@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bad client input on the WebSocket: each gets the documented error frame
 // code, and none of them crashes or wedges the sim.
 import { test, before, after } from 'node:test';

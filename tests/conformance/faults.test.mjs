@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fault injection through /admin, seen from a raw WebSocket client: drop,
 // stall/resume, logout (admin and REST), block/unblock/remove, add, inject,
 // rate change.

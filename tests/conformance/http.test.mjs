@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HTTP-level behaviour: startup line, upgrade refusals (501 old framework,
 // 404 wrong path), the handshake variants, REST user/auth (JSON, form, query),
 // wrong login, tracker/list, hash errors, --prefix, clean SIGTERM.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # setup.sh: install the conformance suite's npm packages (atmosphere.js 5.0.45
 # and 4.0.1 side by side, ws@8) from the committed lockfile with `npm ci`,
 # into a folder outside the source tree.

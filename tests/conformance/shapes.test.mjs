@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Frame shapes and subscription behaviour: observed vs --docs-strict shapes,
 // the legacy events+trackers form, the state request, iso_datetime and the
 // time zone, rate_limit coalescing, unsubscribe.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_atmosphere.c - libFuzzer target for the Atmosphere framing: the
  * handshake parser and the message decoder in both track modes, fed the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_config.c - libFuzzer target: any bytes loaded as a configuration
  * (libconfig text, empty environment) must give a config or an error

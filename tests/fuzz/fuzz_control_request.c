@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_control_request.c - libFuzzer target: any bytes as a control
  * request must give a request or an error message naming a field, never a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_decimal.c - libFuzzer target for the exact decimal fast paths
  * (bridge/json/decimal.h), differential against libc: n2m_decimal_strtod

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_exact.h - the input as an exact-size heap copy with nothing after
  * it (no NUL), so ASan reports any read past the input's length. libFuzzer

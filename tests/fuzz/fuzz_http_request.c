@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_http_request.c - libFuzzer target: any bytes received on the health
  * port, fed to the request parser as they would arrive (every prefix, then

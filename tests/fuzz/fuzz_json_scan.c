@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_json_scan.c - differential fuzzing of the canonical JSON scanner and
  * the fast frame path against json-c:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_navixy_frame.c - libFuzzer target: any bytes parsed as a Navixy
  * frame must give a frame or an error message, never a crash or a leak, on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ws_reader.c - libFuzzer target for the WebSocket frame reader and
  * writer. The stream is read twice, whole and in chunks of the size the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay_main.c - runs a fuzz target's LLVMFuzzerTestOneInput over every
  * file of the corpus directories (or files) given on the command line, so

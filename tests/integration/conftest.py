@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Fixtures for navixy2mqtt integration tests.
 
 Every test gets its own Mosquitto (free 127.0.0.1 port, temp config), its

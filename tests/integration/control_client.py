@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A control-plane client for the integration tests: publishes requests on
 navixy/bridge/request/<command> and collects every response (with its MQTT 5
 properties) from navixy/bridge/response/# and the test's own reply topics."""

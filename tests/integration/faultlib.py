@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers for the fault, outage, security and process tests.
 
 TcpProxy: an MQTT outage without stopping Mosquitto. The bridge talks to the

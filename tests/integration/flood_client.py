@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Load helpers for test_control_guard.py, run as separate processes so
 their work does not stall the test's own clients (one GIL each).
 

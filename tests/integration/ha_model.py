@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ha_model.py - Home Assistant as a consumer of the homeassistant plugin's
 MQTT discovery, for the platforms the plugin uses (sensor, binary_sensor,
 device_tracker), so a test can run a fleet through it and ask "would Home

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers for the plugin integration tests: a bridge config with a
 `plugins = ( ... );` list (conftest renders sections as groups only)."""
 import json

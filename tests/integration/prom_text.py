@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A strict reader of the Prometheus text exposition format (0.0.4), for
 checking /metrics: every line must be a HELP, a TYPE, a comment or a
 sample; names and label names must be valid; a family gets at most one HELP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A throw-away RabbitMQ node with the MQTT plugin, for the compatibility
 test. Everything lives in one temp dir and listens on 127.0.0.1
 only: the AMQP listener, the MQTT listener, the Erlang distribution port

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The MQTT side: broker restarts with and without persistence, clean
 shutdown, MQTT 3.1.1 mode, --check-config redaction."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What a new user meets before the bridge connects anywhere:
 `navixy2mqtt --check-config` with bad configurations (exit status and the
 message on stderr, never libconfig's own), and the daemon refusing the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Control plane commands through a real Mosquitto against the simulator:
 subscribe (Navixy's statuses, idempotency, bridge/info and bridge/event),
 unsubscribe, list, resync, health, and MQTT 5 response topics with

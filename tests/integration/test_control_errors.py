@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Bad control requests through a real Mosquitto: each gets one error
 response naming the field and the reason, leaves the desired set alone, is
 counted, and the bridge keeps running. Also the read-only mode."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The control plane's trust boundary through a real Mosquitto, the
 simulator and the bridge: MQTT clients are untrusted.
 

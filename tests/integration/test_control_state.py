@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The desired set's life through a real Mosquitto and the simulator:
 persisted across a bridge restart (and a corrupt state file falling back to
 the config), re-sent after an upstream drop, accepted as pending while

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Core dumps (process.allow_core_dumps): by default the bridge makes itself
 non-dumpable before it reads its configuration, so a crash leaves no core
 file with the passwords and session hash in it; with the setting true a

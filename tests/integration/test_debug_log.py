@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What `log.level = debug` adds, as README "Logs" says: one line per control
 request (`control.request`), and never a line per tracker update or
 publication, however many there are."""

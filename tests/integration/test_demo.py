@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The README's demo command: runs non-interactively, shows a readable view
 (the first message of each topic class, then counters and samples), keeps
 its logs, and stops everything it started on any SIGINT/SIGTERM."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """README's "When things fail" names its counters as the health report
 does (`group.key` in <base>/bridge/health; /metrics maps each through the
 health table): every name there must be a member of a real health report."""

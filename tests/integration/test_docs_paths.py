@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The docs and the example config name only files that exist: every
 repository path in README.md, docs/, bench/README.md, tests/*/README.md and
 config/ (a directory with a file name, e.g. `bridge/upstream/upstream.c`) is there."""

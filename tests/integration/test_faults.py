@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Upstream faults from the simulator's admin endpoint: each one
 is handled, logged with a reason, counted (the bridge.counters line at
 stop), and the bridge carries on. Checked from a real MQTT subscriber:

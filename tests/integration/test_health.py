@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Health: the periodic bridge/health topic under the simulator, the
 /metrics page read by a strict exposition-format parser, and /healthz
 through a broker outage."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The HTTP health port (health.http_listen) as an untrusted boundary, from
 outside with raw sockets: HTTP/1.x GET/HEAD of /healthz and /metrics and
 nothing else (405, 404, upgrades and HTTP/2 refused, bounded heads), at most

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Logging: every line on stderr is one event with key=value fields, and the
 level changes at run time through the control plane's log_level command."""
 import json

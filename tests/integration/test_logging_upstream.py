@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the log tells a new user about Navixy: the start line names both
 servers (passwords redacted), upstream errors name the host that failed
 (REST and WebSocket), and a routine logout with a fresh login is no

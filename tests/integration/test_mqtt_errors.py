@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Broker connection failures say why (mqtt.connect_failed reason=...):
 a refused port, an unresolvable host, a bad password (MQTT 5 and 3.1.1),
 a TLS CA that did not sign the broker's certificate and a certificate

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Names and payloads from untrusted text, seen from outside: with
 topics.id_mode = label, labels holding Unicode noncharacters, controls,
 bytes that are not UTF-8 and duplicates still give every tracker its own

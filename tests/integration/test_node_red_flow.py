@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """config/node-red-flow.json: a valid, importable Node-RED flow (JSON, ids,
 wires, broker reference) whose MQTT-in topics all match topics the bridge
 really publishes under the simulator, with payloads of the type each node

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """MQTT outages: while the broker is unreachable the bridge keeps
 the latest state per tracker and a bounded queue of events; when it returns,
 the queued events arrive in order, every tracker's latest state is there,

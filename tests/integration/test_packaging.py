@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Docker packaging, checked without a Docker engine: docker-compose.yml and
 the Dockerfile agree with each other and with the repository (services and
 profiles, build targets, paths, ports, the runtime libraries the binaries

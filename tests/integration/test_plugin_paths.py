@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Where plugins come from: an installed bridge (`cmake --install --prefix
 P`, any P) finds its plugins in P/lib/navixy2mqtt/plugins, and a relative
 plugin `path` names a file next to the config file, wherever the bridge is

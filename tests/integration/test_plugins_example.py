@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A third-party plugin built outside the tree from the public header
 alone (examples/plugin-hello with its own Makefile), loaded by path, and
 what it publishes; plus a plugin that fails to load (required or not)."""

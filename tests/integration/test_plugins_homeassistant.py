@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The homeassistant plugin through a real Mosquitto: discovery configs for
 every tracker, a re-send when Home Assistant announces itself on
 homeassistant/status, cleared configs when a tracker is removed (before

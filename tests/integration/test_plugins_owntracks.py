@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The owntracks plugin through a real Mosquitto: one retained _type
 location message per tracker on owntracks/<user>/<device> with the
 simulator's values, updates after a change, cleared on removal."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Process faults: SIGTERM under heavy load exits cleanly with
 `offline` published; the persisted state file (control.state_file)
 survives kill -9 at any moment while control requests keep changing the

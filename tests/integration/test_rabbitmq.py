@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Compatibility with a second broker: RabbitMQ 3.10's MQTT plugin
 (Debian rabbitmq-server), the bridge in mqtt.protocol = 311 mode.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The control plane's examples in README.md work as shown with the default
 configuration: each `mosquitto_pub ... request/<command> -m '<json>'`, sent in
 the README's order to a bridge running the example config's subscriptions,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Upstream recovery: login re-auth after logout, resubscribe after a drop
 and after a stall (liveness watchdog), and the API-key auth failure state."""
 import json

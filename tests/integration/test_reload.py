@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """SIGHUP with edited subscriptions behaves like the same change made
 through the control plane: bridge/event notices of the same shape (source
 "reload"), the state file saved, and with topics.clear_on_unsubscribe the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """REST calls never block the event loop (bridge_rest.h, rest_worker.h).
 
 The simulator holds REST answers back for 20 s (/admin/rest_delay), longer

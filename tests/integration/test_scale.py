@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Scale-out (README "Running at scale"): three sharded bridges against
 one simulator fleet and one Mosquitto. Every tracker's topics come from
 exactly one instance, each instance has its own bridge/<instance>/ topics,

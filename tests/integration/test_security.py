@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Security: TLS to the broker verified by default (certificates
 made with openssl at test time; the wrong CA is refused; a client
 certificate works with require_certificate), MQTT username/password from a

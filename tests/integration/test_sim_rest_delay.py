@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The simulator's slow-REST fault (/admin/rest_delay?ms=N).
 
 While a REST answer is held back, the simulator's single event loop keeps

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hot standby (bridge_standby.h): two instances of one shard
 watching each other's bridge/<instance>/state. The first name becomes
 active, the other reads "standby"; kill -9 the active one and the standby

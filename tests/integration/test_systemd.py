@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """systemd: the unit file's keys (a small parser, always), `systemd-analyze
 verify` (no running systemd needed), the CMake install target, and the
 notify protocol: the bridge runs with NOTIFY_SOCKET pointing at a datagram

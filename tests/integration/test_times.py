@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Times the bridge publishes are ISO 8601 in UTC with a "Z", whatever form
 Navixy sent: location.fix_time from an offset date and from the
 documented zone-less "YYYY-MM-DD HH:MM:SS" (UTC), while the state payload

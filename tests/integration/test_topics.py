@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every topic, its retain flag and its payload, checked from a subscriber
 against the simulator's fleet, in both frame shapes."""
 import datetime

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Readings merge, dedupe, and corrupt cleanup, seen from a subscriber."""
 import json
 import time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tp_plugin.c - test plugins for the plugin host, one source for several
  * behaviours (TP_GOOD, TP_VERSION, TP_NOSYM, TP_INITFAIL):

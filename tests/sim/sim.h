@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim.h - the simulator's shared state: options, the fleet, the account,
  * the connection list and counters, all hanging off one struct sim that is

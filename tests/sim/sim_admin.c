@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_admin.c - the test-control endpoint /admin/... (loopback, no prefix):
  * stats, fleet, tracker, drop, stall/resume, rest_delay, logout,

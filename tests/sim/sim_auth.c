@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_auth.c - sessions and API keys (see sim_auth.h).
  */

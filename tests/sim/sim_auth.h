@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_auth.h - the simulated account: login/password, session hashes
  * (created by user/auth, ended by logout) and never-expiring API key hashes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_buf.c - growable buffer and hand-rolled JSON output helpers.
  */

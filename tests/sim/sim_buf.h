@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_buf.h - growable byte buffer with optional headroom, plus the small
  * JSON-writing helpers the simulator uses to build frames by hand (json-c is

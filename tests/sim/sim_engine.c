@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_engine.c - the simulator's behaviour (docs/protocol.md): handling client
  * messages, responses and snapshots, propagating tracker changes to

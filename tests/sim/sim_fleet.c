@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_fleet.c - deterministic fleet: initial placement, routes and the
  * per-change evolution of state and readings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_fleet.h - the deterministic fleet model: for a seed, N trackers with
  * ids, source ids, labels, a route each and plausible state and readings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_http.c - plain HTTP plumbing: request start, body accumulation, query
  * and form parsing, routing to the REST and admin handlers, and sending a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_json.c - frame building (see sim_json.h).
  */

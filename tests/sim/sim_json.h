@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_json.h - builds the server's JSON frames by hand into an sbuf: full /
  * compact source states, readings items (full or delta), batch envelopes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_main.c - navixy-sim entry point: options, the lws context listening
  * on loopback, the protocol callback that routes to the HTTP / WebSocket

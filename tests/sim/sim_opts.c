@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_opts.c - the navixy-sim command line (see tests/sim/README.md).
  */

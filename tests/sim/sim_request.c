@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_request.c - client message parsing and validation (see sim_request.h).
  */

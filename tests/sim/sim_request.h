@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_request.h - parses and validates client messages on the WebSocket:
  * subscribe / unsubscribe in the "requests" form and the legacy

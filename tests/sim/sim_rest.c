@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_rest.c - the REST side under the prefix: user/auth, user/logout,
  * tracker/list, with parameters from a JSON body, a form body or the query

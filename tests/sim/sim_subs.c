@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_subs.c - subscription bookkeeping and coalescing (see sim_subs.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_subs.h - one connection's subscriptions: per event type a coverage
  * (target all, or a set of tracker indexes), its options, and the coalescing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_time.c - clocks, date formatting and timespan parsing (pure apart
  * from the clock reads).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_time.h - clocks and Navixy date formatting: "yyyy-MM-dd HH:mm:ss" in
  * the user's fixed time zone, or ISO-8601 with the offset ("Z" for UTC).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_ws.c - the Atmosphere WebSocket side: upgrade filtering (path, 501 for
  * an old X-Atmosphere-Framework), the handshake frame, per-connection output

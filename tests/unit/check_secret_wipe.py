@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Checks that wiping secrets survives optimisation (bridge/util/secret.h).
 
 For each object, archive or executable given: its n2m_secret_wipe and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_atmosphere.c - handshake, heartbeat and length-prefix framing.
  */

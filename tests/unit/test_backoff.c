@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_backoff.c - exponential growth, cap, jitter range, reset, seeding.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c - the configuration: defaults, the shipped example file,
  * environment overrides and *_FILE secrets, error messages with key and

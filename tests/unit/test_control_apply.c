@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_control_apply.c - the control plane's desired-set bookkeeping:
  * subscribe/unsubscribe applied to the set, options kept or replaced,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_control_log_level.c - the control plane's log_level request: the
  * optional level, its values, and the errors naming the field.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_control_request.c - control-plane request parsing (every command,
  * every field, every error naming its field), request topics, and the

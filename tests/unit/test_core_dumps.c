@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_core_dumps.c - process.allow_core_dumps's mechanism: the process's
  * dumpable flag as the kernel reports it (PR_GET_DUMPABLE) after

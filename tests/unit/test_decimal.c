@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_decimal.c - the exact decimal fast paths agree with libc: parsing
  * bit for bit with strtod, formatting byte for byte with %.15g (and declining

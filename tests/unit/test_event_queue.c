@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_event_queue.c - the outage queue: order, the item and byte bounds,
  * drop-oldest with pinned clears kept, refusal of oversized entries, ring

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ha_render.c - the Home Assistant plugin's discovery configs, field
  * by field against HA's MQTT discovery schema: config topics, unique ids,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_health.c - the health metric table, rates, the bridge/health JSON
  * and the /healthz body; and that README.md documents every

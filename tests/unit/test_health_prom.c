@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_health_prom.c - /metrics output against a strict checker of the
  * Prometheus text exposition format 0.0.4: every line is HELP, TYPE or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_health_service.c - the pure parts of the service side of health:
  * when a systemd watchdog keep-alive is due, parsing health.http_listen,

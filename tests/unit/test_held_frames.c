@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_held_frames.c - the bounded list of updates held for a tracker list
  * (held_frames.h): order, both bounds, refusal without side effects, reuse.

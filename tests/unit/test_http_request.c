@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_http_request.c - the health endpoint's HTTP/1.x request parser, its
  * routing and response heads (http_request.c), and the log throttle used

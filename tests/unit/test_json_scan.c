@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_json_scan.c - the canonical JSON scanner (json_scan.h), the fast
  * frame path (navixy_scan.h) and the text mapping (mapping_text.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_json_writer.c - buffer growth, JSON escaping and number rendering,
  * and the payload hash.

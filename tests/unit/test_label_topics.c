@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_label_topics.c - label topic levels never collide (tracker_sync.c):
  * duplicates, labels that look like disambiguated levels, labels that

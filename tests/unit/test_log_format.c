@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_log_format.c - the log's escaping printf: untrusted %s values can
  * neither break the line nor end their quotes; other conversions format as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mapping.c - tracker updates to publications: topics, every payload
  * field, retain/QoS, dedupe, dirty tracking, stale, lifecycle, clear, resync.

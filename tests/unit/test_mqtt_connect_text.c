@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mqtt_connect_text.c - user:password@ in URLs (url_userinfo.h:
  * redaction, splitting with percent-decoding) and the reasons for failed

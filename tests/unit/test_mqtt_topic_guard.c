@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mqtt_topic_guard.c - the MQTT client refuses to send a topic name the
  * broker would disconnect for (n2m_topic_name_is_legal), before anything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_navixy_frame.c - parsing of every documented and observed Navixy
  * frame shape (docs/protocol.md, "Frames from the server", "Events") and of malformed input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_navixy_items.c - json-c's memory bounded: the estimate of
  * json_cost.h (never below what json-c takes), and the item path of

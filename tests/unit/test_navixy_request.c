@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_navixy_request.c - subscribe/unsubscribe message text for the desired
  * subscription set (docs/protocol.md, "Subscribe and unsubscribe"), checked by parsing it back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_navixy_rest.c - user/auth and tracker/list parsing, request bodies.
  */

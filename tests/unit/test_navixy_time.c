@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_navixy_time.c - Navixy date/time strings to UTC epoch seconds, and
  * normalised to ISO 8601 UTC with a "Z" for publishing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ot_render.c - the OwnTracks plugin's messages against the OwnTracks
  * JSON format: topic, _type location with lat/lon/tst/acc/alt/vel/cog/

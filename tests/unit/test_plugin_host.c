@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_plugin_host.c - the plugin host with real shared objects
  * (tests/plugins): loading, API version mismatch, a file that is not a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rate_limit.c - the token bucket (a burst, then the rate, exact
  * refill however the time is sliced, no overflow after a long idle time)

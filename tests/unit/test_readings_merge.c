@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_readings_merge.c - folding readings_batch deltas into full readings,
  * including the observed delta behaviour (empty sections mean "no change").

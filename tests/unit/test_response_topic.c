@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_response_topic.c - where an MQTT 5 response topic may point
  * (response_topic.h): the default space (outside <base>/, the plugins'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rest_seq.c - the order of the bridge's REST calls (rest_seq.h):
  * login or API key, a kept hash, one fresh login for a dead session,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rest_worker.c - the REST worker thread (rest_worker.h) against a
  * tiny HTTP server on loopback run by the test: a result is handed back

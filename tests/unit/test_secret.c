@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_secret.c - secrets are wiped through explicit_bzero: the wipe
  * helpers, and every secret the configuration holds (the fields, a value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_seed_store.c - the standby's record of retained payloads: a same
  * payload is taken once (skip), a different one is not, a cleared topic

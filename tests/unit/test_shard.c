@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_shard.c - "k/n" parsing, ownership by id modulo n, filtering a
  * tracker list, and expanding the desired set into what one shard sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sim_admin_args.c - navixy-sim admin argument parsing: the
  * millisecond value of /admin/rest_delay?ms=N (sim_parse_ms).

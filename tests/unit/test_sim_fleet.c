@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sim_fleet.c - navixy-sim fleet determinism, statuses, readings
  * deltas (only changed objects, empty sections as []), date formatting and

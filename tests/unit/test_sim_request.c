@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sim_request.c - navixy-sim client message parsing: both forms and
  * every error code (3, 4, 5, 7).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sim_subs.c - navixy-sim subscription bookkeeping (accumulation,
  * unsubscribe, all/selected, lifecycle coverage) and rate coalescing on a

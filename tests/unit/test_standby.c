@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_standby.c - hot standby's takeover decision: a peer online holds the
  * standby, offline or silence lets it take over after takeover_s (twice

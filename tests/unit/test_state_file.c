@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_state_file.c - the persisted desired set: save/load round trip,
  * missing file, truncated and corrupt files (clear errors, never a crash),

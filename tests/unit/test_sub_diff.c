@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sub_diff.c - a desired-set change (SIGHUP) as the control-plane
  * steps bridge/event announces (sub_diff.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_subscription.c - the desired subscription set: rate-limit grammar,
  * add/remove/"all", coverage, equality, validation and the JSON round trip.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_topic.c - label sanitising, topic strings, publish-side validation.
  */

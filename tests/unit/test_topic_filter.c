@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_topic_filter.c - SUBSCRIBE filter validation and topic matching
  * (used to route messages to plugins), and the tracker view plugins get.

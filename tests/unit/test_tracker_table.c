@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_tracker_table.c - lookups, removal, sync from tracker/list (labels,
  * renames, collisions), delivery marks, and memory per tracker.

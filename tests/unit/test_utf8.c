@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_utf8.c - UTF-8 checking, repair (U+FFFD per maximal invalid
  * subpart), cutting on character boundaries, noncharacters; the fast check

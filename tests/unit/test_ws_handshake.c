@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ws_handshake.c - the opening handshake's text (bridge/upstream/ws_handshake.c):
  * the key and accept values of RFC 6455's example, the request, and every

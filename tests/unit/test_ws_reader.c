@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ws_reader.c - the RFC 6455 client frame reader (bridge/upstream/ws_reader.c),
  * the UTF-8 validator it uses and the masked frame writer: every framing

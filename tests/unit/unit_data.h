@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unit_data.h - reads a file of tests/unit/data for the unit tests.
  */

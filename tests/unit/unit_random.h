@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unit_random.h - a seeded xorshift64 generator for the unit tests that
  * compare against libc over many generated values: the same seed gives the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Locate the npm packages installed by setup.sh (outside the source tree) and
 // load them. CMake passes CONFORMANCE_NODE_MODULES; by hand the default build
 // tree and an in-place install are tried too.

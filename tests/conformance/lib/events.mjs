@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An append-only log of client callbacks (open, message, close, ...) that a
 // test can wait on.
 export class EventLog {

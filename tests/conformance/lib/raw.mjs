@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A raw WebSocket client (ws@8) that records every frame, for the tests where
 // atmosphere.js would hide what we need to see (close codes, heartbeats,
 // exact bytes).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Start navixy-sim on a free loopback port, talk to its REST and admin
 // endpoints, and stop it. Every sim started here is killed when the test
 // process exits, whatever happened.

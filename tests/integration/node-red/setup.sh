@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # setup.sh: install the Node-RED runtime that test_node_red_flow.py runs the
 # shipped flow in (node-red 4.x, the line that runs on Debian's Node.js 20),
 # from the committed lockfile with `npm ci`, into a folder outside the source
