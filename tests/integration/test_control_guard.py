@@ -117,7 +117,7 @@ def test_flood_delays_no_publication_and_is_rate_limited(make_stack):
     assert delays["n"] >= 5 * FLOOD_SECONDS, delays
     assert baseline["n"] >= 5, baseline
     # The 100 ms bound is not met reliably on a 2-core machine (added p99
-    # 35-430 ms across runs, README "Known limitations"): it is enforced with
+    # 35-430 ms across runs, docs/limits.md, "Known limitations"): it is enforced with
     # N2M_STRICT_TIMING=1 and reported otherwise, so CI stays deterministic.
     added = delays["p99_ms"] - baseline["p99_ms"]
     print(f"flood: added p99 delay {added:.1f} ms (bound {MAX_DELAY_MS * SLOW} ms)")
