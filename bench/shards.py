@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""shards.py - the two-shard measurement of README "Running at scale": the same
+"""shards.py - the two-shard measurement of docs/scale-out.md: the same
 simulator load through one bridge, then through two sharded bridges
 (bridge.shard "0/2" and "1/2"), one Mosquitto, one counting subscriber.
 Prints updates/s reaching the subscriber and bridge CPU per update (each

@@ -122,7 +122,7 @@ struct n2m_log_config {
 	int syslog;               /* default 0 = stderr */
 };
 
-/* Scale-out (README "Running at scale"): one of several instances. */
+/* Scale-out (docs/scale-out.md): one of several instances. */
 struct n2m_bridge_config {
 	char *instance;           /* name in <base>/bridge/<instance>/...; "" = mqtt.client_id
 				   * when sharded, else the unsharded <base>/bridge/... */

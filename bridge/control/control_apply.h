@@ -5,7 +5,7 @@
  * subscription set, checking tracker ids against the account, and the
  * JSON pieces of the responses. No I/O.
  *
- * Semantics (documented for users in docs control.md):
+ * Semantics (documented for users in docs/control.md):
  *   subscribe    adds the trackers to the type ("all" replaces a list).
  *                Options given replace the type's; options left out keep
  *                the type's current ones (defaults for a new type). The

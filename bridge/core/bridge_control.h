@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_control.h - the control plane's hooks into the bridge (design
- * section 5, docs control.md): requests on <base>/bridge/request/<command>,
+ * bridge_control.h - the control plane's hooks into the bridge
+ * (docs/control.md): requests on <base>/bridge/request/<command>,
  * one response each on <base>/bridge/response/<command> (and on the MQTT 5
  * response topic with its correlation data), the desired subscription set
  * changed, persisted and re-sent upstream, and the state file restored at

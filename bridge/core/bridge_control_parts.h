@@ -44,7 +44,7 @@ struct ctl_reply {
 	size_t correlation_len;
 	struct json_object *transaction; /* echoed; NULL when absent */
 	int silent;                  /* sharded, not the answering instance: apply, do not
-				      * publish (README "Running at scale") */
+				      * publish (docs/scale-out.md) */
 };
 
 /* A subscribe/unsubscribe sent to Navixy, waiting for its response. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_shard.h - the bridge's side of scale-out (README "Running at scale"):
+ * bridge_shard.h - the bridge's side of scale-out (docs/scale-out.md):
  * its shard and instance name, the per-instance bridge topics, the fleet
  * seen in the last tracker/list, and the upstream part of the desired set.
  * Not for use outside the bridge.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_standby.h - hot standby glue (README "Hot standby"; the decision is standby.h,
+ * bridge_standby.h - hot standby glue (docs/scale-out.md, "Hot standby"; the decision is standby.h,
  * the record of retained payloads seed_store.h). With bridge.standby_for
  * set, the instance starts passive: MQTT only, "standby" on its own state
  * topic, watching <base>/bridge/<peer>/state and recording the retained

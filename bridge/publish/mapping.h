@@ -3,7 +3,7 @@
  * mapping.h - turns tracker updates into MQTT publications (topic,
  * payload, QoS, retain), without I/O.
  *
- * Tracker topics (README "MQTT topics and payloads"), <base>/tracker/<topic id>/...:
+ * Tracker topics (docs/topics.md), <base>/tracker/<topic id>/...:
  *   state        the source state as Navixy sent it (unwrapped, full or
  *                compact) plus "tracker_id" and "label"
  *   location     {"latitude","longitude","altitude","speed","heading",

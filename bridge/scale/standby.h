@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * standby.h - hot standby's decision (README "Running at scale"): when
+ * standby.h - hot standby's decision (docs/scale-out.md): when
  * an instance watching its peer's <base>/bridge/<peer>/state takes over.
  * Pure logic; the MQTT side is bridge_standby.c.
  *

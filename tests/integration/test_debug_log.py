@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""What `log.level = debug` adds, as README "Logs" says: one line per control
+"""What `log.level = debug` adds, as docs/operations.md "Logs" says: one line per control
 request (`control.request`), and never a line per tracker update or
 publication, however many there are."""
 import re

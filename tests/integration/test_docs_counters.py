@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""README's "When things fail" names its counters as the health report
+"""docs/limits.md ("When things fail") names its counters as the health report
 does (`group.key` in <base>/bridge/health; /metrics maps each through the
 health table): every name there must be a member of a real health report."""
 import os
@@ -14,8 +14,8 @@ from control_client import Control
 TEXT_GROUPS = ("traffic", "errors", "drops", "queue", "http")
 
 
-def readme_section(start, end):
-    with open(os.path.join(SOURCE_DIR, "README.md")) as f:
+def limits_section(start, end):
+    with open(os.path.join(SOURCE_DIR, "docs/limits.md")) as f:
         text = f.read()
     a = text.index(start)
     return text[a:text.index(end, a)]
@@ -23,13 +23,13 @@ def readme_section(start, end):
 
 def documented_counters():
     names = set()
-    faults = readme_section("### Navixy (upstream) faults", "`navixy.max_frame_bytes` (default")
+    faults = limits_section("## Navixy (upstream) faults", "`navixy.max_frame_bytes` (default")
     for line in faults.splitlines():
         if line.startswith("| ") and not line.startswith("| fault"):
             counter_cell = line.rstrip().rstrip("|").rsplit("|", 1)[-1]
             names.update(re.findall(r"`([a-z_]+\.[a-z_0-9]+)`", counter_cell))
-    for section in (readme_section("### Counters to watch", "### Known limitations"),
-                    readme_section("### MQTT broker unreachable", "### Navixy (upstream) faults")):
+    for section in (limits_section("## Counters to watch", "## Known limitations"),
+                    limits_section("## MQTT broker unreachable", "## Navixy (upstream) faults")):
         names.update(n for n in re.findall(r"`([a-z_]+\.[a-z_0-9]+)`", section)
                      if n.split(".")[0] in TEXT_GROUPS)
     return names
@@ -43,7 +43,7 @@ def flatten(report):
     return keys
 
 
-def test_readme_counters_are_health_members(make_stack):
+def test_documented_counters_are_health_members(make_stack):
     names = documented_counters()
     assert len(names) >= 20, names  # the tables were found and read
     stack = make_stack()

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The docs and the example config name only files that exist: every
-repository path in README.md, docs/, bench/README.md, tests/*/README.md and
-config/ (a directory with a file name, e.g. `bridge/upstream/upstream.c`) is there."""
+repository path in README.md, docs/, bench/README.md, bridge/ and its
+folders' READMEs, tests/*/README.md and config/ (a directory with a file name, e.g. `bridge/upstream/upstream.c`) is there."""
 import glob
 import os
 import re
@@ -17,8 +17,9 @@ ELSEWHERE = ("build/", "build-", "node_modules/", "etc/", "usr/", "var/", "run/"
 
 
 def documents():
-    names = ["README.md", "bench/README.md", "config/navixy2mqtt.conf"]
+    names = ["README.md", "bench/README.md", "bridge/README.md", "config/navixy2mqtt.conf"]
     names += glob.glob("docs/*.md", root_dir=SOURCE_DIR)
+    names += glob.glob("bridge/*/README.md", root_dir=SOURCE_DIR)
     names += glob.glob("tests/*/README.md", root_dir=SOURCE_DIR)
     return names
 
@@ -32,9 +33,10 @@ def test_documented_paths_exist():
                     if path.startswith(ELSEWHERE):
                         continue
                     seen += 1
-                    # `navixy2mqtt/plugin.h` is named as plugins include it.
+                    # `navixy2mqtt/plugin.h` is named as plugins include it; a
+                    # Markdown link is relative to its document's directory.
                     if not any(os.path.exists(os.path.join(SOURCE_DIR, top, path))
-                               for top in ("", "include")):
+                               for top in ("", "include", os.path.dirname(doc))):
                         missing.append(f"{doc}:{n}: {path}")
     assert seen >= 30, seen  # the documents were read and hold paths
     assert not missing, missing

@@ -211,7 +211,7 @@ def test_block_unblock_remove(stack_up):
 
 def test_advertised_heartbeat_interval_is_clamped(stack_up):
     # The simulator asks for a client heartbeat every 10 ms: the bridge
-    # keeps to once a second (README.md, "Security") and says so.
+    # keeps to once a second (docs/limits.md, "Security") and says so.
     stack, sub, ids = stack_up(sim_args=["--client-heartbeat-ms", "10"], health={"interval_s": 1})
     log = stack.bridge.log()
     assert "event=upstream.heartbeat_clamped advertised_ms=10 used_ms=1000" in log
@@ -231,7 +231,7 @@ def test_advertised_heartbeat_interval_is_clamped(stack_up):
 def test_readings_cannot_grow_without_bound(stack_up):
     # A server sending ever new sensor ids and entries without a key: the
     # tracker's retained readings keep at most 256 entries a section, 16
-    # of them without a key (README.md, "When things fail"); the rest is
+    # of them without a key (docs/limits.md, "When things fail"); the rest is
     # counted and logged, and the entries already there keep updating.
     stack, sub, ids = stack_up()
     tid = ids[0]

@@ -95,7 +95,7 @@ def test_burst_of_100000_updates_stays_bounded(make_stack):
 
 def test_snapshot_of_20000_trackers_stays_bounded(make_stack):
     # The first state_batch carries every tracker in one message: it must
-    # fit navixy.max_frame_bytes (about 1.5 KB a tracker; see README.md, "When things fail").
+    # fit navixy.max_frame_bytes (about 1.5 KB a tracker; see docs/limits.md).
     stack = make_stack(sim_args=["--trackers", "20000"], navixy={"max_frame_bytes": 128 << 20},
                        health={"interval_s": 1})
     pid = bridge_pid(stack.bridge)
@@ -199,7 +199,7 @@ def pretty_state_batch(template, n_trackers):
 def test_big_non_canonical_frame_stays_bounded(make_stack):
     # A ~7.5 MiB state_batch the fast scanner cannot take whole (white space
     # everywhere). Its peak memory must stay a small multiple of its size
-    # (README.md, "When things fail": about one byte a message byte, and
+    # (docs/limits.md, "When things fail": about one byte a message byte, and
     # here the tracker table's states grow from ~0.9 to ~5 KB too), not
     # that of a json-c tree of the whole batch (~8.5 bytes a byte; up to
     # ~260 for adversarial JSON).

@@ -9,7 +9,7 @@ differently is asserted here too, so a change shows up as a failure:
     an exact topic; a wildcard subscription (`navixy/#`) gets no retained
     messages at all, only live ones;
   - live deliveries carry retain = 0 (as MQTT 3.1.1 requires of every broker).
-README "RabbitMQ (MQTT 3.1.1)" has the consequences for consumers.
+docs/scale-out.md, "RabbitMQ (MQTT 3.1.1)", has the consequences for consumers.
 """
 import json
 import shutil

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Scale-out (README "Running at scale"): three sharded bridges against
+"""Scale-out (docs/scale-out.md): three sharded bridges against
 one simulator fleet and one Mosquitto. Every tracker's topics come from
 exactly one instance, each instance has its own bridge/<instance>/ topics,
 and a control request is applied by every instance (each for its own

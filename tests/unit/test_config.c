@@ -125,6 +125,54 @@ static void defaults(void **state)
 	n2m_config_free(&cfg); /* safe on a freed (zeroed) struct */
 }
 
+/* The line of docs/configuration.md's settings table for a section:
+ * "| `navixy` | ... |". Returns a malloc'ed copy or NULL. */
+static char *docs_table_row(const char *doc, const char *section, size_t section_len)
+{
+	char head[64];
+	snprintf(head, sizeof(head), "\n| `%.*s` |", (int)section_len, section);
+	const char *row = strstr(doc, head);
+	if (!row)
+		return NULL;
+	row++;
+	const char *end = strchr(row, '\n');
+	return strndup(row, end ? (size_t)(end - row) : strlen(row));
+}
+
+/* Every setting of the table is named in docs/configuration.md's table row
+ * of its section: `key` for section.key, `key` and the word sub for
+ * section.key.sub (topics.state.retain: "`state`" and "retain"). */
+static void docs_configuration_names_every_setting(void **state)
+{
+	(void)state;
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/docs/configuration.md", N2M_SOURCE_DIR);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	static char doc[1 << 20];
+	size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[len] = '\0';
+	size_t n;
+	const struct n2m_setting *table = n2m_settings(&n);
+	assert_true(n > 50);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = table[i].path, *dot = strchr(p, '.');
+		assert_non_null(dot);
+		char *row = docs_table_row(doc, p, (size_t)(dot - p));
+		if (!row)
+			fail_msg("docs/configuration.md: no table row for the section of %s", p);
+		const char *key = dot + 1, *sub = strchr(key, '.');
+		char want[96];
+		snprintf(want, sizeof(want), "`%.*s`", (int)(sub ? (size_t)(sub - key) : strlen(key)),
+			 key);
+		int found = strstr(row, want) != NULL && (!sub || strstr(row, sub + 1) != NULL);
+		free(row);
+		if (!found)
+			fail_msg("docs/configuration.md does not name the setting %s", p);
+	}
+}
+
 static void example_file_is_complete_and_default(void **state)
 {
 	(void)state;
@@ -643,6 +691,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(example_file_is_complete_and_default),
+		cmocka_unit_test(docs_configuration_names_every_setting),
 		cmocka_unit_test(env_overrides_every_type),
 		cmocka_unit_test(env_bool_words),
 		cmocka_unit_test(env_bad_values),

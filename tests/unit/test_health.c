@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_health.c - the health metric table, rates, the bridge/health JSON
- * and the /healthz body; and that README.md documents every
+ * and the /healthz body; and that docs/operations.md documents every
  * metric (the reference must not fall behind the table).
  */
 #include <setjmp.h>
@@ -234,7 +234,7 @@ static void status_line_names_states_and_rate(void **state)
 	assert_int_equal(strlen(buf), 9);
 }
 
-/* Every JSON key and Prometheus family appears in the operations guide. */
+/* Every JSON key and Prometheus family appears in docs/operations.md ("Health and metrics"). */
 static void operations_doc_lists_every_metric(void **state)
 {
 	char path[1024];
@@ -245,7 +245,7 @@ static void operations_doc_lists_every_metric(void **state)
 
 	(void)state;
 	assert_non_null(doc);
-	snprintf(path, sizeof path, "%s/README.md", N2M_SOURCE_DIR);
+	snprintf(path, sizeof path, "%s/docs/operations.md", N2M_SOURCE_DIR);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	len = fread(doc, 1, cap, f);

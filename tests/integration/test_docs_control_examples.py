@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""The control plane's examples in README.md work as shown with the default
-configuration: each `mosquitto_pub ... request/<command> -m '<json>'`, sent in
-the README's order to a bridge running the example config's subscriptions,
+"""The control plane's examples in docs/control.md work as shown with the
+default configuration: each `mosquitto_pub ... request/<command> -m '<json>'`,
+sent in the document's order to a bridge running the example config's subscriptions,
 gets the answer of the JSON block that follows it (status, error,
 transaction, the members of data, and their values where they do not depend
 on the fleet)."""
@@ -16,11 +16,9 @@ EXACT = ("type", "trackers", "pending", "level", "previous")
 
 
 def examples():
-    with open(os.path.join(SOURCE_DIR, "README.md")) as f:
+    with open(os.path.join(SOURCE_DIR, "docs/control.md")) as f:
         text = f.read()
-    start = text.index("\n## Control plane")
-    section = text[start:text.index("\n## ", start + 1)]
-    blocks = re.findall(r"```(sh|json)\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```(sh|json)\n(.*?)```", text, re.S)
     found = []
     for (kind, body), (next_kind, answer) in zip(blocks, blocks[1:]):
         m = re.search(r"mosquitto_pub -t navixy/bridge/request/(\w+)\s*(?:\\\n\s*)?-m '([^']*)'", body)
@@ -43,7 +41,7 @@ def test_control_examples_answer_as_shown(make_stack):
             before = len(ctl.responses(command))
             ctl.publish(command, payload)
             got = wait_until(lambda: ctl.responses(command)[before:], 10,
-                             what=f"the answer to the README's {command} example")[0]
+                             what=f"the answer to docs/control.md's {command} example")[0]
             where = (command, payload, got)
             assert got["status"] == shown["status"], where
             assert got["error"] == shown["error"], where
