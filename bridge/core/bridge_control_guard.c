@@ -123,3 +123,8 @@ int ctl_guard_rate(struct bridge *b, const char *command, const struct n2m_mqtt_
 	ctl_publish_error(b, &reply, err);
 	return 1;
 }
+
+uint64_t bridge_control_rate_limited(const struct bridge *b)
+{
+	return b->control ? b->control->counters.rate_limited : 0;
+}

@@ -54,8 +54,3 @@ struct json_object *ctl_health_json(struct bridge *b)
 		json_object_object_add(o, "control", control_counters(b->control));
 	return o;
 }
-
-uint64_t bridge_control_rate_limited(const struct bridge *b)
-{
-	return b->control ? b->control->counters.rate_limited : 0;
-}

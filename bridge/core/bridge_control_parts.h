@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bridge_control_parts.h - what the control plane's files share
- * (bridge_control.c: requests and responses, list/resync/health;
+ * (bridge_control.c: the request dispatch, list/resync/health;
+ * bridge_control_reply.c: where and how a request is answered;
  * bridge_control_subs.c: subscribe/unsubscribe and the requests waiting
  * for Navixy; bridge_control_health.c: the counters). Not for use outside
  * the control plane.
@@ -74,7 +75,7 @@ struct n2m_control {
 	size_t n_allow;
 };
 
-/* bridge_control.c */
+/* bridge_control_reply.c: the answers (called by every other control file). */
 void ctl_reply_free(struct ctl_reply *r);
 /* Publishes the response to every target of r; takes ownership of data. */
 void ctl_answer_ok(struct bridge *b, struct ctl_reply *r, struct json_object *data);

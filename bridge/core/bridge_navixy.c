@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_navixy.c - the bridge's upstream side: getting a hash (API key or
- * user/auth), the tracker list, sending the desired subscriptions, and
- * turning each Navixy frame into tracker-table updates and publications.
+ * bridge_navixy.c - the bridge's upstream side: applying the tracker list,
+ * and turning each Navixy frame into tracker-table updates and
+ * publications. The dispatch (bridge_dispatch.c) parses a frame here and
+ * hands each kind to its handler; responses and errors also go to the
+ * control plane from there.
  */
 #include "bridge_parts.h"
 
@@ -12,7 +14,6 @@
 #include <string.h>
 
 #include "bridge_plugins.h"
-#include "bridge_control.h"
 #include "navixy_frame.h"
 #include "navixy_request.h"
 #include "navixy_scan.h"
@@ -111,40 +112,6 @@ int bridge_apply_tracker_list(struct bridge *b, struct nvx_tracker_list *list)
 	return applied;
 }
 
-/* ---------- subscriptions ---------- */
-
-static void send_request(struct bridge *b, enum nvx_request_action action)
-{
-	/* Sharded: "all" becomes this shard's trackers, in slices (bridge_shard.h). */
-	long sent = bridge_shard_send(b, action);
-
-	if (sent > 0)
-		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=%s bytes=%ld",
-			action == NVX_REQ_SUBSCRIBE ? "subscribe" : "unsubscribe", sent);
-}
-
-char *bridge_unsubscribe_message(struct bridge *b, size_t *len)
-{
-	char err[200];
-
-	if (!b->have_hash)
-		return NULL;
-	return bridge_shard_request(b, NVX_REQ_UNSUBSCRIBE, len, err, sizeof err);
-}
-
-void bridge_upstream_open(void *ctx)
-{
-	struct bridge *b = ctx;
-
-	/* Navixy subscriptions die with the socket: send the whole set. */
-	send_request(b, NVX_REQ_SUBSCRIBE);
-}
-
-void bridge_upstream_state(void *ctx)
-{
-	bridge_publish_upstream_state(ctx, 0);
-}
-
 /* ---------- frames ---------- */
 
 static void session_dead(struct bridge *b, const char *why)
@@ -157,7 +124,7 @@ static void session_dead(struct bridge *b, const char *why)
 	}
 }
 
-static void on_response(struct bridge *b, const struct nvx_response *r)
+void bridge_navixy_response(struct bridge *b, const struct nvx_response *r)
 {
 	for (size_t i = 0; i < r->n_results; i++) {
 		const struct nvx_sub_result *s = &r->results[i];
@@ -181,10 +148,9 @@ static void on_response(struct bridge *b, const struct nvx_response *r)
 			s->type_name, count[NVX_STATUS_NORMAL], count[NVX_STATUS_BLOCKED],
 			count[NVX_STATUS_UNKNOWN], count[NVX_STATUS_DISALLOWED]);
 	}
-	bridge_control_upstream_response(b, r);
 }
 
-static void on_error_frame(struct bridge *b, const struct nvx_error *e)
+void bridge_navixy_error(struct bridge *b, const struct nvx_error *e)
 {
 	b->counters.error_frames++;
 	int routine = bridge_uses_login(b) &&
@@ -192,7 +158,10 @@ static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 	n2m_log(&b->log, routine ? N2M_LOG_WARN : N2M_LOG_ERROR, "upstream.error",
 		"action=%s code=%d description=\"%s\"",
 		e->action_name ? e->action_name : "null", e->code, e->description);
-	bridge_control_upstream_error(b, e);
+}
+
+void bridge_navixy_session_error(struct bridge *b, const struct nvx_error *e)
+{
 	if (e->code == NVX_CODE_SESSION_ENDED || e->code == NVX_CODE_WRONG_HASH) {
 		char why[160];
 		snprintf(why, sizeof why, "error %d: %s", e->code, e->description);
@@ -419,7 +388,7 @@ static void count_invalid_utf8(struct bridge *b, size_t len)
 			"by U+FFFD\"", n, len);
 }
 
-static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
+void bridge_navixy_event(struct bridge *b, const struct nvx_frame *f)
 {
 	switch (f->event) {
 	case NVX_EVENT_STATE:
@@ -468,14 +437,12 @@ void bridge_replay_held(struct bridge *b)
 	n2m_log(&b->log, N2M_LOG_INFO, "upstream.held_replayed", "updates=%zu", n);
 }
 
-void bridge_upstream_message(void *ctx, const char *msg, size_t len)
+int bridge_navixy_parse(struct bridge *b, const char *msg, size_t len, struct nvx_frame *f)
 {
-	struct bridge *b = ctx;
-	struct nvx_frame f;
 	char err[200];
 
 	b->counters.frames_in++;
-	int rc = nvx_frame_parse_bounded(msg, len, (size_t)b->cfg.navixy.max_fallback_bytes, &f, err,
+	int rc = nvx_frame_parse_bounded(msg, len, (size_t)b->cfg.navixy.max_fallback_bytes, f, err,
 					 sizeof err);
 	if (rc == NVX_FRAME_TOO_BIG) {
 		b->counters.fallback_oversized++;
@@ -483,39 +450,28 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 			n2m_log(&b->log, N2M_LOG_WARN, "upstream.fallback_oversized",
 				"bytes=%zu max_fallback_bytes=%d count=%" PRIu64 " reason=\"%s: skipped\"",
 				len, b->cfg.navixy.max_fallback_bytes, b->counters.fallback_oversized, err);
-		return;
+		return -1;
 	}
 	if (rc != 0) {
 		b->counters.parse_errors++;
 		log_parse_error(b, err, len);
-		return;
+		return -1;
 	}
-	if (f.repaired_text)
+	if (f->repaired_text)
 		count_invalid_utf8(b, len);
-	if (f.n_bad_items) {
-		b->counters.bad_items += f.n_bad_items;
+	if (f->n_bad_items) {
+		b->counters.bad_items += f->n_bad_items;
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.bad_items", "count=%zu first=\"%s\"",
-			f.n_bad_items, f.item_error);
+			f->n_bad_items, f->item_error);
 	}
-	switch (f.kind) {
-	case NVX_FRAME_RESPONSE:
-		on_response(b, &f.response);
-		break;
-	case NVX_FRAME_ERROR:
-		on_error_frame(b, &f.error);
-		break;
-	case NVX_FRAME_EVENT:
-		dispatch_event(b, &f);
-		break;
-	default:
-		b->counters.unknown_frames++;
-		if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
-			n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_frame",
-				"count=%" PRIu64 " reason=\"frame type not known: skipped\"",
-				b->counters.unknown_frames);
-		break;
-	}
-	/* After a big message, upstream.c gives the memory back to the
-	 * system (release_spare_memory). */
-	nvx_frame_free(&f);
+	return 0;
+}
+
+void bridge_navixy_unknown_frame(struct bridge *b)
+{
+	b->counters.unknown_frames++;
+	if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
+		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_frame",
+			"count=%" PRIu64 " reason=\"frame type not known: skipped\"",
+			b->counters.unknown_frames);
 }

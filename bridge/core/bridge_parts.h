@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_parts.h - functions shared between the bridge's own files
- * (bridge.c: lifecycle and loop; bridge_navixy.c: upstream side;
- * bridge_rest.c: REST call sequences; bridge_publish.c: MQTT side). Not
- * for use outside the bridge.
+ * bridge_parts.h - functions shared between the bridge's own files in
+ * core/ (bridge.c: lifecycle and loop; bridge_dispatch.c: every callback,
+ * handed to the parts; bridge_navixy.c: upstream side; bridge_subscribe.c:
+ * the desired set upstream; bridge_rest.c: REST call sequences;
+ * bridge_publish.c: MQTT side; bridge_events.c: the outage queue). Not for
+ * use outside core/.
  */
 #ifndef N2M_BRIDGE_PARTS_H
 #define N2M_BRIDGE_PARTS_H
@@ -11,27 +13,57 @@
 #include <json-c/json.h>
 
 #include "bridge.h"
+#include "navixy_frame.h"
+#include "navixy_request.h"
 
-/* bridge_rest.c: the upstream's prepare callback (answers PENDING: the
- * REST calls run on the worker), and the session hash. */
+/* bridge_dispatch.c: every callback the bridge gets goes through here to
+ * the parts below (which never call back up). */
 enum n2m_upstream_prepare bridge_upstream_prepare(void *ctx, char *err, size_t errlen);
-int bridge_uses_login(const struct bridge *b);
-void bridge_forget_hash(struct bridge *b);
-
-/* bridge_navixy.c: the other upstream callbacks. */
 void bridge_upstream_open(void *ctx);
 void bridge_upstream_message(void *ctx, const char *msg, size_t len);
 void bridge_upstream_state(void *ctx);
+void bridge_mqtt_connected(void *ctx);
+void bridge_mqtt_disconnected(void *ctx, const char *reason);
+void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg);
+/* The loop was woken from another thread: MQTT's queue, REST answers. */
+void bridge_dispatch_wake(struct bridge *b);
+/* The loop's periodic tick. */
+void bridge_dispatch_tick(struct bridge *b, time_t now);
+
+/* bridge_rest.c: the session hash. */
+int bridge_uses_login(const struct bridge *b);
+void bridge_forget_hash(struct bridge *b);
+
+/* bridge_subscribe.c: the desired set upstream (sharded: bridge_shard.c
+ * makes this shard's part). */
+void bridge_subscribe_send(struct bridge *b, enum nvx_request_action action);
+/* The unsubscribe message for the desired set, or NULL. */
+char *bridge_unsubscribe_message(struct bridge *b, size_t *len);
+
+/* bridge_navixy.c: the upstream side. */
 /* A tracker/list answer into the table (shard filter, plugins, changes
  * published); 0, or -1 on no memory. */
 int bridge_apply_tracker_list(struct bridge *b, struct nvx_tracker_list *list);
 /* Maps the updates held for trackers that were not known (in order);
  * those still unknown are counted and skipped. */
 void bridge_replay_held(struct bridge *b);
-/* The unsubscribe message for the desired set, or NULL. */
-char *bridge_unsubscribe_message(struct bridge *b, size_t *len);
+/* Parses one upstream message into *f (counted; bad ones logged): 0 when
+ * f is to be handled (then nvx_frame_free), -1 when it was skipped. */
+int bridge_navixy_parse(struct bridge *b, const char *msg, size_t len, struct nvx_frame *f);
+/* Per frame kind: a subscribe/unsubscribe response (tracker statuses), an
+ * error frame (counted and logged; then, after the control plane saw it,
+ * bridge_navixy_session_error fails a dead session), an event, an
+ * unknown kind. */
+void bridge_navixy_response(struct bridge *b, const struct nvx_response *r);
+void bridge_navixy_error(struct bridge *b, const struct nvx_error *e);
+void bridge_navixy_session_error(struct bridge *b, const struct nvx_error *e);
+void bridge_navixy_event(struct bridge *b, const struct nvx_frame *f);
+void bridge_navixy_unknown_frame(struct bridge *b);
 
 /* bridge_publish.c */
+/* <base>/bridge/<name>, or <base>/bridge/<instance>/<name> when the
+ * instance is named. Returns the length or -1 (see n2m_topic_bridge). */
+int bridge_own_topic(const struct bridge *b, char *buf, size_t cap, const char *name);
 struct n2m_map_ctx bridge_map_ctx(const struct bridge *b);
 /* Publishes every publication in b->pubs, confirms what reached the
  * broker, then empties the list. */
@@ -45,7 +77,6 @@ void bridge_publish_event(struct bridge *b, const char *event, struct json_objec
 void bridge_start_resync(struct bridge *b);
 /* Location stale flags that flipped since the last check. */
 void bridge_refresh_stale(struct bridge *b);
-void bridge_mqtt_connected(void *ctx);
 
 /* bridge_events.c: the outage queue. Copies one publication into it
  * (pinned: a clear, dropped last); logs the first drop of an outage. */
@@ -55,8 +86,6 @@ void bridge_queue_event(struct bridge *b, const char *topic, const char *payload
 void bridge_flush_events(struct bridge *b);
 /* One log line with every counter (at stop; tests and operators read it). */
 void bridge_log_counters(struct bridge *b);
-void bridge_mqtt_disconnected(void *ctx, const char *reason);
-void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg);
 
 /* "2026-01-31T12:00:00Z" */
 void bridge_format_utc(time_t t, char buf[32]);
