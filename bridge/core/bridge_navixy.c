@@ -16,7 +16,7 @@
 #include "bridge_plugins.h"
 #include "navixy_frame.h"
 #include "navixy_request.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "readings_merge.h"
 #include "secret.h"
 
