@@ -18,7 +18,9 @@ Four rules, each from the code as built, not from a list kept by hand:
    config, json, util) return results to core/ and never call up.
 4. Leaf folders among themselves. The folder graph (call and include edges
    between leaf folders) must be acyclic too, so each leaf folder can be
-   read, tested and replaced from the ones below it.
+   read, tested and replaced from the ones below it - but for the edges in
+   ALLOWED_FOLDER_EDGES, the known exceptions, each with its reason. An
+   allowed edge that no longer exists fails too, so the list only shrinks.
 
 --report prints the folder graph (which folder uses which, and how many
 file-level edges make each folder edge).
@@ -35,6 +37,18 @@ import sys
 CORE = "core"
 LEAVES = ("upstream", "publish", "control", "scale", "health", "plugin", "config", "json",
           "util")
+# Leaf folder edges that close a cycle today, and why. config/ sits above the
+# leaves it validates with (control's subscription parser, scale's shard
+# parser, health's listen parser, plugin loading for --check-config), but its
+# structs (config.h) are read by the parts they configure.
+ALLOWED_FOLDER_EDGES = {
+    ("control", "config"): "control_request.c reads struct n2m_config types",
+    ("plugin", "config"): "plugin_host.h takes struct n2m_plugin_config",
+    ("publish", "config"): "mqtt_client, mapping, topic, tracker_table take their config structs",
+    ("upstream", "config"): "upstream, rest_client, rest_worker take struct n2m_navixy_config",
+    ("control", "publish"): "response_topic.c checks topic names with topic.c; with "
+                            "publish -> upstream -> control (subscription types) a cycle",
+}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -184,7 +198,20 @@ def check_direction(graphs):
     return problems
 
 
+def self_test():
+    """The cycle finder on graphs with a known answer: a checker that finds
+    nothing would pass every tree."""
+    two = {"a": {"b": "x"}, "b": {"a": "y"}, "c": {"a": "z"}}
+    three = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {}}
+    assert cycles(two) == [["a", "b"]], cycles(two)
+    assert cycles(three) == [["a", "b", "c"]], cycles(three)
+    assert cycles({"a": {"b": 1}, "b": {}}) == []
+    assert check_direction([("calls", {"util/x.c": {"core/y.c": "f"}})])
+    assert not check_direction([("calls", {"core/y.c": {"util/x.c": "f"}})])
+
+
 def main():
+    self_test()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nm", default="nm")
     ap.add_argument("--source", required=True, help="the repository's top directory")
@@ -200,9 +227,12 @@ def main():
     problems += [describe(headers, c, "include") for c in cycles(headers)]
     problems += check_direction([("calls", calls), ("includes", includes)])
     folders = folder_graph([calls, includes])
-    leaf = {a: {b: f"{n} file edges" for b, n in t.items() if b in LEAVES}
+    leaf = {a: {b: f"{n} file edges" for b, n in t.items()
+                if b in LEAVES and (a, b) not in ALLOWED_FOLDER_EDGES}
             for a, t in folders.items() if a in LEAVES}
     problems += [describe(leaf, c, "folder") for c in cycles(leaf)]
+    problems += [f"allowed folder edge {a} -> {b} is gone: drop it from ALLOWED_FOLDER_EDGES"
+                 for a, b in sorted(ALLOWED_FOLDER_EDGES) if b not in folders.get(a, {})]
     if args.report:
         for a in sorted(folders):
             uses = ", ".join(f"{b} ({n})" for b, n in sorted(folders[a].items()))
