@@ -5,7 +5,7 @@
  * (see bridge.h; SIGHUP reload is bridge_reload.c). What happens while it
  * runs (callbacks, wake-ups, ticks) goes to bridge_dispatch.c.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

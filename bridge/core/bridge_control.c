@@ -7,7 +7,7 @@
  * (list, resync, health). subscribe/unsubscribe are in bridge_control_subs.c,
  * the answers themselves in bridge_control_reply.c.
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

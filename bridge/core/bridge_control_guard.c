@@ -15,7 +15,7 @@
  * The flood's cost on the loop is bounded by mqtt_client.c's per-turn
  * dispatch budget and inbound queue bounds.
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

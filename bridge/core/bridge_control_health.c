@@ -5,7 +5,7 @@
  * table for every health output), plus the control plane's own counters
  * under "control".
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * to each, and the monotonic clock its deadlines use. Below every other
  * control file: they call it, it calls none of them.
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,7 @@
  * Requests still waiting after navixy.connect_timeout_s are answered
  * "pending": the change stays in the desired set.
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

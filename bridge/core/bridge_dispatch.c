@@ -12,7 +12,7 @@
  * next part. tests/unit/check_layering.py keeps the file call graph
  * acyclic, so the order below is the only path between them.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include "bridge_control.h"
 #include "bridge_plugins.h"

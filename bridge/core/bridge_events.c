@@ -4,7 +4,7 @@
  * holding events and clears while the broker is away, sending them in order
  * after the reconnect, and the counters line logged at stop.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <inttypes.h>
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "bridge_control.h"
 #include "topic.h"
 

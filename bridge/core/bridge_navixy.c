@@ -6,7 +6,7 @@
  * hands each kind to its handler; responses and errors also go to the
  * control plane from there.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <inttypes.h>
 #include <limits.h>

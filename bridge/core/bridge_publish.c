@@ -6,7 +6,7 @@
  * after a broker reconnect. Below the parts that decide what to publish:
  * it calls only the plugins, the standby's skip and the outage queue.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

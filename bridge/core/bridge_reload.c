@@ -12,7 +12,7 @@
  * retained copies cleared, so the broker does not keep serving the last
  * retained payload forever. Everything else is logged as needing a restart.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

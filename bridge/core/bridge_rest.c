@@ -4,7 +4,7 @@
  * them, judging each answer the worker hands back, retrying failed
  * refreshes (see bridge_rest.h).
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "secret.h"
 
 #include <string.h>

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "topic.h"
 
 int bridge_shard_init(struct bridge *b, char *err, size_t errlen)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "topic.h"
 
 static const char *const seeded_classes[] = { "state", "location", "availability", "readings" };

@@ -6,7 +6,7 @@
  * Unsharded, the whole set goes in one message; sharded, bridge_shard.c
  * turns "all" into this shard's trackers and slices the message.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  * logged (the first few per plugin) and counted; it never reaches MQTT and
  * never crashes the bridge.
  */
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -18,7 +18,7 @@
 #include "hash64.h"
 #include "json_writer.h"
 #include "location.h"
-#include "mapping_parts.h"
+#include "mapping_internal.h"
 #include "readings_merge.h"
 #include "topic.h"
 

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_control_parts.h - what the control plane's files share
+ * bridge_control_internal.h - what the control plane's files share
  * (bridge_control.c: the request dispatch, list/resync/health;
  * bridge_control_reply.c: where and how a request is answered;
  * bridge_control_subs.c: subscribe/unsubscribe and the requests waiting
  * for Navixy; bridge_control_health.c: the counters). Not for use outside
  * the control plane.
  */
-#ifndef N2M_BRIDGE_CONTROL_PARTS_H
-#define N2M_BRIDGE_CONTROL_PARTS_H
+#ifndef N2M_BRIDGE_CONTROL_INTERNAL_H
+#define N2M_BRIDGE_CONTROL_INTERNAL_H
 
 #include <stdint.h>
 
 #include <json-c/json.h>
 
 #include "bridge_control.h"
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "control_request.h"
 #include "rate_limit.h"
 

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_parts.h - functions shared between the bridge's own files in
+ * bridge_internal.h - functions shared between the bridge's own files in
  * core/ (bridge.c: lifecycle and loop; bridge_dispatch.c: every callback,
  * handed to the parts; bridge_navixy.c: upstream side; bridge_subscribe.c:
  * the desired set upstream; bridge_rest.c: REST call sequences;
  * bridge_publish.c: MQTT side; bridge_events.c: the outage queue). Not for
  * use outside core/.
  */
-#ifndef N2M_BRIDGE_PARTS_H
-#define N2M_BRIDGE_PARTS_H
+#ifndef N2M_BRIDGE_INTERNAL_H
+#define N2M_BRIDGE_INTERNAL_H
 
 #include <json-c/json.h>
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mapping_parts.h - what mapping.c shares with mapping_text.c (the raw-text
+ * mapping_internal.h - what mapping.c shares with mapping_text.c (the raw-text
  * fast path): appending publications and the small shared rules. Not for
  * use outside the mapping.
  */
-#ifndef N2M_MAPPING_PARTS_H
-#define N2M_MAPPING_PARTS_H
+#ifndef N2M_MAPPING_INTERNAL_H
+#define N2M_MAPPING_INTERNAL_H
 
 #include "mapping.h"
 
