@@ -41,16 +41,12 @@ void bridge_flush_events(struct bridge *b)
 	if (!n2m_event_queue_count(q))
 		return;
 	while ((p = n2m_event_queue_peek(q)) != NULL) {
-		enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, p->topic, p->payload,
-								   p->payload_len, p->qos, p->retain);
+		enum n2m_mqtt_publish_result rc = bridge_send(b, p->topic, p->payload,
+							      p->payload_len, p->qos, p->retain);
 		if (rc == N2M_MQTT_OFFLINE)
 			break; /* lost again: the rest waits for the next connect */
-		if (rc == N2M_MQTT_OK) {
-			b->counters.publishes++;
+		if (rc == N2M_MQTT_OK)
 			sent++;
-		} else {
-			b->counters.publish_failures++;
-		}
 		n2m_event_queue_pop(q);
 	}
 	n2m_log(&b->log, N2M_LOG_INFO, "event_queue.flushed", "sent=%zu left=%zu dropped=%" PRIu64,

@@ -157,10 +157,7 @@ static void publish_health(struct bridge *b, const struct n2m_health_sample *now
 	payload = n2m_health_json(now, &b->health.prev, &len);
 	if (!payload)
 		return;
-	if (n2m_mqtt_publish(&b->mqtt, topic, payload, len, 0, 0) == N2M_MQTT_OK)
-		b->counters.publishes++;
-	else
-		b->counters.publish_failures++;
+	bridge_send(b, topic, payload, len, 0, 0);
 	free(payload);
 }
 

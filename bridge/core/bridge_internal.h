@@ -78,6 +78,11 @@ void bridge_start_resync(struct bridge *b);
 /* Location stale flags that flipped since the last check. */
 void bridge_refresh_stale(struct bridge *b);
 
+/* bridge_send.c: one publication, counted (publishes, publish_failures);
+ * OFFLINE is returned uncounted for the caller to queue, defer or drop. */
+enum n2m_mqtt_publish_result bridge_send(struct bridge *b, const char *topic, const void *payload,
+					 size_t len, int qos, int retain);
+
 /* bridge_events.c: the outage queue. Copies one publication into it
  * (pinned: a clear, dropped last); logs the first drop of an outage. */
 void bridge_queue_event(struct bridge *b, const char *topic, const char *payload, size_t len,

@@ -53,10 +53,9 @@ void bridge_publish_pending(struct bridge *b)
 				n2m_publication_confirm(held, p);
 			continue;
 		}
-		enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, p->topic, p->payload,
-								   p->payload_len, p->qos, p->retain);
+		enum n2m_mqtt_publish_result rc = bridge_send(b, p->topic, p->payload,
+							      p->payload_len, p->qos, p->retain);
 		if (rc == N2M_MQTT_OK) {
-			b->counters.publishes++;
 			struct n2m_tracker *tr = p->tracker_id ? n2m_tracker_find(&b->trackers, p->tracker_id)
 								: NULL;
 			if (tr)
@@ -69,8 +68,6 @@ void bridge_publish_pending(struct bridge *b)
 			if (p->clearing || p->cls == N2M_CLASS_LIFECYCLE)
 				bridge_queue_event(b, p->topic, p->payload, p->payload_len, p->qos,
 						   p->retain, p->clearing);
-		} else {
-			b->counters.publish_failures++;
 		}
 	}
 	bridge_plugins_after_publish(b);
@@ -101,14 +98,8 @@ static void publish_bridge_topic(struct bridge *b, const char *name, const char 
 
 	if (bridge_own_topic(b, topic, sizeof topic, name) < 0)
 		return;
-	enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos,
-							   retain);
-	if (rc == N2M_MQTT_OK)
-		b->counters.publishes++;
-	else if (rc == N2M_MQTT_OFFLINE && queue)
+	if (bridge_send(b, topic, payload, len, qos, retain) == N2M_MQTT_OFFLINE && queue)
 		bridge_queue_event(b, topic, payload, len, qos, retain, 0);
-	else if (n2m_mqtt_is_online(&b->mqtt))
-		b->counters.publish_failures++;
 }
 
 void bridge_publish_upstream_state(struct bridge *b, int force)

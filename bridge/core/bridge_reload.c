@@ -121,16 +121,8 @@ static void apply_subscriptions(struct bridge *b, const struct n2m_sub_set *want
 /* One empty retained payload on topic (queued while the broker is away). */
 static void clear_topic(struct bridge *b, const char *topic, int qos)
 {
-	switch (n2m_mqtt_publish(&b->mqtt, topic, "", 0, qos, 1)) {
-	case N2M_MQTT_OK:
-		b->counters.publishes++;
-		break;
-	case N2M_MQTT_OFFLINE:
+	if (bridge_send(b, topic, "", 0, qos, 1) == N2M_MQTT_OFFLINE)
 		bridge_queue_event(b, topic, "", 0, qos, 1, 1);
-		break;
-	default:
-		b->counters.publish_failures++;
-	}
 }
 
 /* Empty retained payloads on class cls of every tracker; forgets what the
