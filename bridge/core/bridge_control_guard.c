@@ -85,7 +85,7 @@ int ctl_guard_response_topic(struct bridge *b, struct ctl_reply *r, char *why, s
 static void log_rate_limited(struct bridge *b, int64_t now_ms)
 {
 	struct n2m_control *c = b->control;
-	uint64_t n = n2m_log_gate_hit(&c->rate_gate, now_ms, RATE_LOG_MS);
+	uint64_t n = n2m_log_throttle_hit(&c->rate_gate, (uint64_t)now_ms, RATE_LOG_MS);
 
 	if (n)
 		n2m_log(&b->log, N2M_LOG_WARN, "control.rate_limited",

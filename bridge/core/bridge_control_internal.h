@@ -17,6 +17,7 @@
 #include "bridge_control.h"
 #include "bridge_internal.h"
 #include "control_request.h"
+#include "log_throttle.h"
 #include "rate_limit.h"
 
 /* Requests waiting for Navixy at once; more are answered "pending" at
@@ -70,7 +71,7 @@ struct n2m_control {
 	/* The trust boundary (bridge_control_guard.c). */
 	struct n2m_token_bucket bucket;  /* control.max_requests_per_s, request_burst */
 	struct n2m_token_bucket answers; /* rate_limited answers: the same rate and burst */
-	struct n2m_log_gate rate_gate;   /* control.rate_limited lines */
+	struct n2m_log_throttle rate_gate; /* control.rate_limited lines */
 	char **allow;                    /* control.response_topic_allow prefixes */
 	size_t n_allow;
 };

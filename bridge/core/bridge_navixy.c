@@ -17,6 +17,7 @@
 #include "navixy_frame.h"
 #include "navixy_request.h"
 #include "navixy_frame_fast.h"
+#include "log_throttle.h"
 #include "readings_merge.h"
 #include "secret.h"
 
@@ -174,7 +175,7 @@ void bridge_navixy_session_error(struct bridge *b, const struct nvx_error *e)
 static void count_unknown(struct bridge *b, const char *what, int64_t id, const char *why)
 {
 	b->counters.unknown_sources++;
-	if (b->counters.unknown_sources <= 10 || b->counters.unknown_sources % 1000 == 0)
+	if (n2m_log_sampled(b->counters.unknown_sources))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_tracker",
 			"%s=%" PRId64 " count=%" PRIu64 " reason=\"not in tracker/list%s: skipped\""
 			" refresh_min_s=%d", what, id, b->counters.unknown_sources, why,
@@ -249,7 +250,7 @@ static struct n2m_tracker *tracker_for_item(struct bridge *b, enum nvx_event_kin
 static void count_mapping_error(struct bridge *b, const char *what, const char *err)
 {
 	b->counters.mapping_errors++;
-	if (b->counters.mapping_errors <= 10 || b->counters.mapping_errors % 1000 == 0)
+	if (n2m_log_sampled(b->counters.mapping_errors))
 		n2m_log(&b->log, N2M_LOG_WARN, "mapping.error", "what=%s count=%" PRIu64 " error=\"%s\"",
 			what, b->counters.mapping_errors, err);
 }
@@ -260,7 +261,7 @@ static void log_truncated(struct bridge *b, int64_t tracker_id, uint64_t before)
 {
 	uint64_t now = b->counters.readings_truncated;
 	for (uint64_t n = before + 1; n <= now; n++) {
-		if (n > 10 && n % 1000 != 0)
+		if (!n2m_log_sampled(n))
 			continue;
 		n2m_log(&b->log, N2M_LOG_WARN, "readings.truncated",
 			"tracker_id=%" PRId64 " count=%" PRIu64 " reason=\"readings above the limits "
@@ -372,7 +373,7 @@ static void log_parse_error(struct bridge *b, const char *err, size_t len)
 {
 	/* A broken server could send nothing else: log the first ten, then
 	 * one in a thousand; the counter has them all. */
-	if (b->counters.parse_errors <= 10 || b->counters.parse_errors % 1000 == 0)
+	if (n2m_log_sampled(b->counters.parse_errors))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.parse_error", "count=%" PRIu64
 			" bytes=%zu error=\"%s\"", b->counters.parse_errors, len, err);
 }
@@ -382,7 +383,7 @@ static void log_parse_error(struct bridge *b, const char *err, size_t len)
 static void count_invalid_utf8(struct bridge *b, size_t len)
 {
 	uint64_t n = ++b->counters.invalid_utf8;
-	if (n <= 10 || n % 1000 == 0)
+	if (n2m_log_sampled(n))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.invalid_utf8",
 			"count=%" PRIu64 " bytes=%zu reason=\"not valid UTF-8: invalid bytes replaced "
 			"by U+FFFD\"", n, len);
@@ -407,7 +408,7 @@ void bridge_navixy_event(struct bridge *b, const struct nvx_frame *f)
 		b->counters.unknown_frames++;
 		/* A newer server may add events: not an error, but worth one
 		 * line (first ten, then one in a thousand). */
-		if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
+		if (n2m_log_sampled(b->counters.unknown_frames))
 			n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_event",
 				"event=\"%.64s\" count=%" PRIu64 " reason=\"event type not known: skipped\"",
 				f->event_name ? f->event_name : "", b->counters.unknown_frames);
@@ -446,7 +447,7 @@ int bridge_navixy_parse(struct bridge *b, const char *msg, size_t len, struct nv
 					 sizeof err);
 	if (rc == NVX_FRAME_TOO_BIG) {
 		b->counters.fallback_oversized++;
-		if (b->counters.fallback_oversized <= 10 || b->counters.fallback_oversized % 1000 == 0)
+		if (n2m_log_sampled(b->counters.fallback_oversized))
 			n2m_log(&b->log, N2M_LOG_WARN, "upstream.fallback_oversized",
 				"bytes=%zu max_fallback_bytes=%d count=%" PRIu64 " reason=\"%s: skipped\"",
 				len, b->cfg.navixy.max_fallback_bytes, b->counters.fallback_oversized, err);
@@ -470,7 +471,7 @@ int bridge_navixy_parse(struct bridge *b, const char *msg, size_t len, struct nv
 void bridge_navixy_unknown_frame(struct bridge *b)
 {
 	b->counters.unknown_frames++;
-	if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
+	if (n2m_log_sampled(b->counters.unknown_frames))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_frame",
 			"count=%" PRIu64 " reason=\"frame type not known: skipped\"",
 			b->counters.unknown_frames);
