@@ -299,11 +299,6 @@ const char *n2m_setting_string_c(const struct n2m_config *cfg, const struct n2m_
 	return v ? v : "";
 }
 
-int *n2m_setting_int(struct n2m_config *cfg, const struct n2m_setting *s)
-{
-	return (int *)((char *)cfg + s->offset);
-}
-
 long n2m_setting_number(const struct n2m_config *cfg, const struct n2m_setting *s)
 {
 	const void *field = (const char *)cfg + s->offset;

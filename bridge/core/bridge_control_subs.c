@@ -96,7 +96,6 @@ static void forget_snapshot(struct n2m_tracker *tr)
 	tr->state_len = tr->readings_len = 0;
 	tr->location.valid = 0;
 	tr->connection_online = -1;
-	tr->dirty = 0;
 }
 
 static void clear_trackers(struct bridge *b, const int64_t *ids, size_t n)

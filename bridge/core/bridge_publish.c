@@ -61,9 +61,9 @@ void bridge_publish_pending(struct bridge *b)
 			if (tr)
 				n2m_publication_confirm(tr, p);
 		} else if (rc == N2M_MQTT_OFFLINE) {
-			/* Snapshots stay dirty in the tracker table and the resync
-			 * after the reconnect sends the latest. Events and clears
-			 * cannot be rendered again: they wait in the queue. */
+			/* Snapshots: the resync after the reconnect renders every
+			 * tracker's latest again. Events and clears cannot be
+			 * rendered again: they wait in the queue. */
 			b->counters.publish_deferred++;
 			if (p->clearing || p->cls == N2M_CLASS_LIFECYCLE)
 				bridge_queue_event(b, p->topic, p->payload, p->payload_len, p->qos,

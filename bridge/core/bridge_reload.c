@@ -141,7 +141,6 @@ static size_t clear_tracker_class(struct bridge *b, enum n2m_topic_class cls, in
 			continue;
 		clear_topic(b, topic, qos);
 		memset(&tr->marks[cls], 0, sizeof tr->marks[cls]);
-		tr->dirty &= ~(1u << cls);
 		cleared++;
 	}
 	return cleared;

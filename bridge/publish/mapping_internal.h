@@ -11,7 +11,7 @@
 
 enum emit_mode {
 	EMIT_DEDUPE = 0, /* skip a retained payload the broker has or will have */
-	EMIT_ALWAYS,     /* resync and dirty: send regardless */
+	EMIT_ALWAYS,     /* resync: send regardless */
 	EMIT_CLEAR,      /* empty retained payload removing the topic */
 };
 
