@@ -89,8 +89,6 @@ void bridge_queue_event(struct bridge *b, const char *topic, const char *payload
 			int qos, int retain, int pinned);
 /* After a connect: sends the queued events in order until done or offline. */
 void bridge_flush_events(struct bridge *b);
-/* One log line with every counter (at stop; tests and operators read it). */
-void bridge_log_counters(struct bridge *b);
 
 /* "2026-01-31T12:00:00Z" */
 void bridge_format_utc(time_t t, char buf[32]);
