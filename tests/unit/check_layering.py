@@ -42,7 +42,6 @@ LEAVES = ("upstream", "publish", "control", "scale", "health", "plugin", "config
 # parser, health's listen parser, plugin loading for --check-config), but its
 # structs (config.h) are read by the parts they configure.
 ALLOWED_FOLDER_EDGES = {
-    ("control", "config"): "control_request.c reads struct n2m_config types",
     ("plugin", "config"): "plugin_host.h takes struct n2m_plugin_config",
     ("publish", "config"): "mqtt_client, mapping, topic, tracker_table take their config structs",
     ("upstream", "config"): "upstream, rest_client, rest_worker take struct n2m_navixy_config",
