@@ -14,12 +14,10 @@
 #include <string.h>
 
 #include "bridge_plugins.h"
-#include "navixy_frame.h"
-#include "navixy_request.h"
-#include "navixy_frame_fast.h"
 #include "log_throttle.h"
+#include "navixy_frame.h"
+#include "navixy_frame_fast.h"
 #include "readings_merge.h"
-#include "secret.h"
 
 /* Navixy error codes that mean the hash is no good. */
 #define NVX_CODE_WRONG_HASH 3

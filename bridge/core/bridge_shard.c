@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "bridge_internal.h"
-#include "topic.h"
 
 int bridge_shard_init(struct bridge *b, char *err, size_t errlen)
 {
