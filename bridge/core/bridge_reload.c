@@ -109,7 +109,7 @@ static void apply_subscriptions(struct bridge *b, const struct n2m_sub_set *want
 	if (n2m_sub_set_copy(&b->desired, wanted) != 0)
 		n2m_sub_set_init(&b->desired);
 	if (n2m_upstream_is_connected(&b->upstream))
-		bridge_upstream_open(b);
+		bridge_subscribe_send(b, NVX_REQ_SUBSCRIBE);
 	announce_steps(b, &before);
 	bridge_control_save(b);
 	bridge_control_reload_clear(b, &before, sent);

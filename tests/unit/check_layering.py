@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Checks that bridge/'s dependencies point one way.
 
-Four rules, each from the code as built, not from a list kept by hand:
+Five rules, each from the code as built, not from a list kept by hand:
 
 1. File call graph. For every object of n2m_core (the objects given on the
    command line), `nm` names the symbols it defines and the ones it leaves
@@ -21,6 +21,11 @@ Four rules, each from the code as built, not from a list kept by hand:
    read, tested and replaced from the ones below it - but for the edges in
    ALLOWED_FOLDER_EDGES, the known exceptions, each with its reason. An
    allowed edge that no longer exists fails too, so the list only shrinks.
+
+5. One orchestrator. core/bridge_dispatch.c receives every callback,
+   wake-up and tick and hands it to the parts; only core/bridge.c (which
+   registers those callbacks) may use it, so no part calls back up into
+   the dispatch.
 
 --report prints the folder graph (which folder uses which, and how many
 file-level edges make each folder edge).
@@ -48,6 +53,8 @@ ALLOWED_FOLDER_EDGES = {
     ("control", "publish"): "response_topic.c checks topic names with topic.c; with "
                             "publish -> upstream -> control (subscription types) a cycle",
 }
+DISPATCH = "core/bridge_dispatch.c"
+DISPATCH_USERS = ("core/bridge.c",)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -207,6 +214,15 @@ def self_test():
     assert cycles({"a": {"b": 1}, "b": {}}) == []
     assert check_direction([("calls", {"util/x.c": {"core/y.c": "f"}})])
     assert not check_direction([("calls", {"core/y.c": {"util/x.c": "f"}})])
+    assert check_dispatch({"core/bridge_reload.c": {DISPATCH: "f"}})
+    assert not check_dispatch({"core/bridge.c": {DISPATCH: "f"}})
+
+
+def check_dispatch(calls):
+    """Problems for files other than DISPATCH_USERS that call the dispatch."""
+    return [f"{a} calls the dispatch ({DISPATCH}: {t[DISPATCH]}): only "
+            f"{', '.join(DISPATCH_USERS)} may; return a result to it instead"
+            for a, t in sorted(calls.items()) if DISPATCH in t and a not in DISPATCH_USERS]
 
 
 def main():
@@ -225,6 +241,7 @@ def main():
                for a, t in includes.items() if a.endswith(".h")}
     problems += [describe(headers, c, "include") for c in cycles(headers)]
     problems += check_direction([("calls", calls), ("includes", includes)])
+    problems += check_dispatch(calls)
     folders = folder_graph([calls, includes])
     leaf = {a: {b: f"{n} file edges" for b, n in t.items()
                 if b in LEAVES and (a, b) not in ALLOWED_FOLDER_EDGES}
