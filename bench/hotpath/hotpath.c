@@ -24,7 +24,7 @@
 #include "hash64.h"
 #include "mapping.h"
 #include "navixy_frame.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "tracker_table.h"
 
 #include "sim_buf.h"

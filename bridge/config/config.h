@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "subscription.h"
 
 struct json_object;
@@ -49,8 +50,6 @@ enum n2m_topic_id_mode {
 	N2M_TOPIC_ID_TRACKER_ID = 0, /* navixy/tracker/123456/state */
 	N2M_TOPIC_ID_LABEL,          /* navixy/tracker/Truck_12/state (sanitised) */
 };
-
-enum n2m_log_level { N2M_LOG_ERROR = 0, N2M_LOG_WARN, N2M_LOG_INFO, N2M_LOG_DEBUG };
 
 struct n2m_navixy_config {
 	char *api_url;            /* REST base, e.g. https://api.eu.navixy.com/v2 (required) */
@@ -191,8 +190,5 @@ struct json_object *n2m_config_summary_json(const struct n2m_config *cfg);
 
 /* Frees everything and leaves cfg zeroed; safe on a zeroed struct. */
 void n2m_config_free(struct n2m_config *cfg);
-
-const char *n2m_log_level_name(enum n2m_log_level level);
-int n2m_log_level_parse(const char *name, enum n2m_log_level *out);
 
 #endif

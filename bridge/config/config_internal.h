@@ -60,7 +60,6 @@ const struct n2m_setting *n2m_setting_find(const char *path);
 int n2m_setting_is_group(const char *path);
 
 char **n2m_setting_string(struct n2m_config *cfg, const struct n2m_setting *s);
-int *n2m_setting_int(struct n2m_config *cfg, const struct n2m_setting *s);
 const char *n2m_setting_string_c(const struct n2m_config *cfg, const struct n2m_setting *s);
 /* The value of a non-string setting as a number (enums as their index). */
 long n2m_setting_number(const struct n2m_config *cfg, const struct n2m_setting *s);

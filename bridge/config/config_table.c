@@ -299,11 +299,6 @@ const char *n2m_setting_string_c(const struct n2m_config *cfg, const struct n2m_
 	return v ? v : "";
 }
 
-int *n2m_setting_int(struct n2m_config *cfg, const struct n2m_setting *s)
-{
-	return (int *)((char *)cfg + s->offset);
-}
-
 long n2m_setting_number(const struct n2m_config *cfg, const struct n2m_setting *s)
 {
 	const void *field = (const char *)cfg + s->offset;
@@ -378,25 +373,6 @@ const char *n2m_setting_enum_name(const struct n2m_setting *s, long value)
 	return value == N2M_TOPIC_ID_LABEL ? "label" : "tracker_id";
 }
 
-static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
-
-const char *n2m_log_level_name(enum n2m_log_level level)
-{
-	if ((unsigned)level >= sizeof(log_level_names) / sizeof(log_level_names[0]))
-		return "unknown";
-	return log_level_names[level];
-}
-
-int n2m_log_level_parse(const char *name, enum n2m_log_level *out)
-{
-	for (size_t i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++) {
-		if (name && strcmp(name, log_level_names[i]) == 0) {
-			*out = (enum n2m_log_level)i;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 static int check_choices(const struct n2m_setting *s, long v, char *why, size_t whylen)
 {

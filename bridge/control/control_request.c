@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
+#include "log.h"
 
 static const char *const command_names[N2M_CTL_COMMAND_COUNT] = {
 	[N2M_CTL_SUBSCRIBE] = "subscribe",

@@ -2,9 +2,10 @@
 /*
  * bridge.c - the bridge's lifecycle: building every part around one lws
  * context, the service loop with its periodic tick and clean shutdown
- * (see bridge.h; SIGHUP reload is bridge_reload.c).
+ * (see bridge.h; SIGHUP reload is bridge_reload.c). What happens while it
+ * runs (callbacks, wake-ups, ticks) goes to bridge_dispatch.c.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include "url_userinfo.h"
 
 #define TICK_US ((lws_usec_t)200 * 1000)  /* signal flags are checked this often */
-#define STALE_CHECK_S 5
 #define SHUTDOWN_WAIT_MS 2000
 
 /* The lws protocol callback: wake-ups from other threads go to the MQTT
@@ -30,8 +30,7 @@ static int bridge_lws_callback(struct lws *wsi, enum lws_callback_reasons reason
 	if (!b)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-		n2m_mqtt_dispatch(&b->mqtt);
-		bridge_rest_dispatch(b);
+		bridge_dispatch_wake(b);
 		return 0;
 	}
 	return n2m_upstream_lws_event(&b->upstream, wsi, reason, user, in, len);
@@ -120,14 +119,8 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct bridge *b = lws_container_of(sul, struct bridge, sul_tick);
-	time_t now = time(NULL);
 
-	if (now >= b->next_stale_check) {
-		b->next_stale_check = now + STALE_CHECK_S;
-		bridge_refresh_stale(b);
-	}
-	bridge_shard_tick(b, now);
-	bridge_standby_tick(b, now);
+	bridge_dispatch_tick(b, time(NULL));
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
 }
 

@@ -4,15 +4,23 @@
  * log, the lws context and its loop, the upstream connection, the MQTT
  * connection, the tracker table, the desired subscriptions and counters.
  *
- * Wiring (all on the lws loop thread, but the REST calls themselves):
+ * Wiring (all on the lws loop thread, but the REST calls themselves); every
+ * callback, wake-up and tick arrives in bridge_dispatch.c, which hands it
+ * to the parts below (they return results to it and never call back up;
+ * tests/unit/check_layering.py keeps core/'s file call graph acyclic):
  *   upstream prepare  -> user/auth (with a login) and tracker/list, made on
- *                        the REST worker thread; the loop applies the
+ *                        the REST worker thread; the dispatch applies the
  *                        answers when woken (bridge_rest.h)
  *   upstream open     -> send the whole desired subscription set
+ *                        (bridge_subscribe.c)
  *   upstream message  -> navixy_frame -> tracker table / mapping -> MQTT
+ *                        (bridge_navixy.c); responses and errors also to
+ *                        the control plane
  *   MQTT connected    -> bridge/state online (mqtt_client), bridge/upstream,
  *                        bridge/info, then the whole retained tree again
- *   timer             -> stale-flag refresh of locations, signal flags
+ *   MQTT message      -> hot standby, control plane, plugins
+ *   timer             -> stale-flag refresh of locations, the periodic
+ *                        tracker/list, a standby takeover; signal flags
  * main.c owns only the command line and the signal flags.
  */
 #ifndef N2M_BRIDGE_H

@@ -15,7 +15,7 @@
  * The flood's cost on the loop is bounded by mqtt_client.c's per-turn
  * dispatch budget and inbound queue bounds.
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -85,7 +85,7 @@ int ctl_guard_response_topic(struct bridge *b, struct ctl_reply *r, char *why, s
 static void log_rate_limited(struct bridge *b, int64_t now_ms)
 {
 	struct n2m_control *c = b->control;
-	uint64_t n = n2m_log_gate_hit(&c->rate_gate, now_ms, RATE_LOG_MS);
+	uint64_t n = n2m_log_throttle_hit(&c->rate_gate, (uint64_t)now_ms, RATE_LOG_MS);
 
 	if (n)
 		n2m_log(&b->log, N2M_LOG_WARN, "control.rate_limited",
@@ -122,4 +122,9 @@ int ctl_guard_rate(struct bridge *b, const char *command, const struct n2m_mqtt_
 		 "requests a second; try again later", b->cfg.control.max_requests_per_s);
 	ctl_publish_error(b, &reply, err);
 	return 1;
+}
+
+uint64_t bridge_control_rate_limited(const struct bridge *b)
+{
+	return b->control ? b->control->counters.rate_limited : 0;
 }

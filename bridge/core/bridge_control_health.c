@@ -5,7 +5,7 @@
  * table for every health output), plus the control plane's own counters
  * under "control".
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +53,4 @@ struct json_object *ctl_health_json(struct bridge *b)
 	if (o)
 		json_object_object_add(o, "control", control_counters(b->control));
 	return o;
-}
-
-uint64_t bridge_control_rate_limited(const struct bridge *b)
-{
-	return b->control ? b->control->counters.rate_limited : 0;
 }

@@ -16,7 +16,7 @@
  * Requests still waiting after navixy.connect_timeout_s are answered
  * "pending": the change stays in the desired set.
  */
-#include "bridge_control_parts.h"
+#include "bridge_control_internal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -96,7 +96,6 @@ static void forget_snapshot(struct n2m_tracker *tr)
 	tr->state_len = tr->readings_len = 0;
 	tr->location.valid = 0;
 	tr->connection_online = -1;
-	tr->dirty = 0;
 }
 
 static void clear_trackers(struct bridge *b, const int64_t *ids, size_t n)

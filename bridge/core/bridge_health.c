@@ -2,17 +2,19 @@
 /*
  * bridge_health.c - the bridge's health reporting (see bridge_health.h):
  * samples from the parts' counters, the periodic tick that publishes
- * bridge/health and feeds systemd, and the HTTP endpoint's pages.
+ * bridge/health and feeds systemd, the HTTP endpoint's pages, and the
+ * bridge.counters line logged at stop.
  */
 #include "bridge_health.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 
-#include "bridge.h"
+#include "bridge_internal.h"
 #include "bridge_control.h"
 #include "topic.h"
 
@@ -157,10 +159,7 @@ static void publish_health(struct bridge *b, const struct n2m_health_sample *now
 	payload = n2m_health_json(now, &b->health.prev, &len);
 	if (!payload)
 		return;
-	if (n2m_mqtt_publish(&b->mqtt, topic, payload, len, 0, 0) == N2M_MQTT_OK)
-		b->counters.publishes++;
-	else
-		b->counters.publish_failures++;
+	bridge_send(b, topic, payload, len, 0, 0);
 	free(payload);
 }
 
@@ -306,4 +305,36 @@ void bridge_health_free(struct bridge *b)
 		lws_sul_cancel(&h->sul);
 		n2m_health_http_stop(&h->http);
 	}
+}
+
+/* At stop: one line with every counter (tests and operators read it). */
+void bridge_log_counters(struct bridge *b)
+{
+	const struct n2m_bridge_counters *c = &b->counters;
+	const struct n2m_upstream_counters *u = &b->upstream.counters;
+	const struct n2m_mqtt_counters *m = &b->mqtt.counters;
+
+	n2m_log(&b->log, N2M_LOG_INFO, "bridge.counters",
+		"frames_in=%" PRIu64 " parse_errors=%" PRIu64 " bad_items=%" PRIu64
+		" unknown_frames=%" PRIu64 " error_frames=%" PRIu64 " state_updates=%" PRIu64
+		" readings_updates=%" PRIu64 " iot_updates=%" PRIu64 " lifecycle_events=%" PRIu64
+		" logouts=%" PRIu64 " unknown_sources=%" PRIu64 " mapping_errors=%" PRIu64
+		" tracker_list_calls=%" PRIu64 " auth_calls=%" PRIu64 " rest_failures=%" PRIu64
+		" publishes=%" PRIu64
+		" publish_failures=%" PRIu64 " publish_deferred=%" PRIu64 " resyncs=%" PRIu64
+		" events_queued=%" PRIu64 " events_dropped=%" PRIu64 " events_pending=%zu"
+		" upstream_oversized=%" PRIu64 " upstream_binary=%" PRIu64
+		" upstream_decode_errors=%" PRIu64 " upstream_connects=%" PRIu64
+		" upstream_failures=%" PRIu64 " mqtt_connects=%" PRIu64 " mqtt_disconnects=%" PRIu64
+		" mqtt_in_dropped=%llu mqtt_connect_failures=%llu fallback_oversized=%" PRIu64
+		" readings_truncated=%" PRIu64,
+		c->frames_in, c->parse_errors, c->bad_items, c->unknown_frames, c->error_frames,
+		c->state_updates, c->readings_updates, c->iot_updates, c->lifecycle_events,
+		c->logouts, c->unknown_sources, c->mapping_errors, c->tracker_list_calls,
+		c->auth_calls, c->rest_failures, c->publishes, c->publish_failures, c->publish_deferred, c->resyncs,
+		b->events.queued, b->events.dropped, n2m_event_queue_count(&b->events),
+		u->oversized, u->binary, u->decode_errors, u->connects, u->failures, m->connects,
+		m->disconnects, (unsigned long long)atomic_load(&b->mqtt.counters.messages_dropped),
+		(unsigned long long)atomic_load(&b->mqtt.counters.connect_failures),
+		c->fallback_oversized, c->readings_truncated);
 }

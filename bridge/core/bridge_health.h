@@ -44,6 +44,9 @@ void bridge_health_start(struct bridge *b);
 void bridge_health_stop(struct bridge *b);
 void bridge_health_free(struct bridge *b);
 
+/* One log line with every counter, bridge.counters (at stop). */
+void bridge_log_counters(struct bridge *b);
+
 /* The bridge's counters now. */
 void bridge_health_collect(struct bridge *b, struct n2m_health_sample *s);
 /* The bridge/health payload as of now, rates since the last publication

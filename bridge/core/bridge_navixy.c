@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_navixy.c - the bridge's upstream side: getting a hash (API key or
- * user/auth), the tracker list, sending the desired subscriptions, and
- * turning each Navixy frame into tracker-table updates and publications.
+ * bridge_navixy.c - the bridge's upstream side: applying the tracker list,
+ * and turning each Navixy frame into tracker-table updates and
+ * publications. The dispatch (bridge_dispatch.c) parses a frame here and
+ * hands each kind to its handler; responses and errors also go to the
+ * control plane from there.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -12,12 +14,10 @@
 #include <string.h>
 
 #include "bridge_plugins.h"
-#include "bridge_control.h"
+#include "log_throttle.h"
 #include "navixy_frame.h"
-#include "navixy_request.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "readings_merge.h"
-#include "secret.h"
 
 /* Navixy error codes that mean the hash is no good. */
 #define NVX_CODE_WRONG_HASH 3
@@ -111,40 +111,6 @@ int bridge_apply_tracker_list(struct bridge *b, struct nvx_tracker_list *list)
 	return applied;
 }
 
-/* ---------- subscriptions ---------- */
-
-static void send_request(struct bridge *b, enum nvx_request_action action)
-{
-	/* Sharded: "all" becomes this shard's trackers, in slices (bridge_shard.h). */
-	long sent = bridge_shard_send(b, action);
-
-	if (sent > 0)
-		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=%s bytes=%ld",
-			action == NVX_REQ_SUBSCRIBE ? "subscribe" : "unsubscribe", sent);
-}
-
-char *bridge_unsubscribe_message(struct bridge *b, size_t *len)
-{
-	char err[200];
-
-	if (!b->have_hash)
-		return NULL;
-	return bridge_shard_request(b, NVX_REQ_UNSUBSCRIBE, len, err, sizeof err);
-}
-
-void bridge_upstream_open(void *ctx)
-{
-	struct bridge *b = ctx;
-
-	/* Navixy subscriptions die with the socket: send the whole set. */
-	send_request(b, NVX_REQ_SUBSCRIBE);
-}
-
-void bridge_upstream_state(void *ctx)
-{
-	bridge_publish_upstream_state(ctx, 0);
-}
-
 /* ---------- frames ---------- */
 
 static void session_dead(struct bridge *b, const char *why)
@@ -157,7 +123,7 @@ static void session_dead(struct bridge *b, const char *why)
 	}
 }
 
-static void on_response(struct bridge *b, const struct nvx_response *r)
+void bridge_navixy_response(struct bridge *b, const struct nvx_response *r)
 {
 	for (size_t i = 0; i < r->n_results; i++) {
 		const struct nvx_sub_result *s = &r->results[i];
@@ -181,10 +147,9 @@ static void on_response(struct bridge *b, const struct nvx_response *r)
 			s->type_name, count[NVX_STATUS_NORMAL], count[NVX_STATUS_BLOCKED],
 			count[NVX_STATUS_UNKNOWN], count[NVX_STATUS_DISALLOWED]);
 	}
-	bridge_control_upstream_response(b, r);
 }
 
-static void on_error_frame(struct bridge *b, const struct nvx_error *e)
+void bridge_navixy_error(struct bridge *b, const struct nvx_error *e)
 {
 	b->counters.error_frames++;
 	int routine = bridge_uses_login(b) &&
@@ -192,7 +157,10 @@ static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 	n2m_log(&b->log, routine ? N2M_LOG_WARN : N2M_LOG_ERROR, "upstream.error",
 		"action=%s code=%d description=\"%s\"",
 		e->action_name ? e->action_name : "null", e->code, e->description);
-	bridge_control_upstream_error(b, e);
+}
+
+void bridge_navixy_session_error(struct bridge *b, const struct nvx_error *e)
+{
 	if (e->code == NVX_CODE_SESSION_ENDED || e->code == NVX_CODE_WRONG_HASH) {
 		char why[160];
 		snprintf(why, sizeof why, "error %d: %s", e->code, e->description);
@@ -205,7 +173,7 @@ static void on_error_frame(struct bridge *b, const struct nvx_error *e)
 static void count_unknown(struct bridge *b, const char *what, int64_t id, const char *why)
 {
 	b->counters.unknown_sources++;
-	if (b->counters.unknown_sources <= 10 || b->counters.unknown_sources % 1000 == 0)
+	if (n2m_log_sampled(b->counters.unknown_sources))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_tracker",
 			"%s=%" PRId64 " count=%" PRIu64 " reason=\"not in tracker/list%s: skipped\""
 			" refresh_min_s=%d", what, id, b->counters.unknown_sources, why,
@@ -280,7 +248,7 @@ static struct n2m_tracker *tracker_for_item(struct bridge *b, enum nvx_event_kin
 static void count_mapping_error(struct bridge *b, const char *what, const char *err)
 {
 	b->counters.mapping_errors++;
-	if (b->counters.mapping_errors <= 10 || b->counters.mapping_errors % 1000 == 0)
+	if (n2m_log_sampled(b->counters.mapping_errors))
 		n2m_log(&b->log, N2M_LOG_WARN, "mapping.error", "what=%s count=%" PRIu64 " error=\"%s\"",
 			what, b->counters.mapping_errors, err);
 }
@@ -291,7 +259,7 @@ static void log_truncated(struct bridge *b, int64_t tracker_id, uint64_t before)
 {
 	uint64_t now = b->counters.readings_truncated;
 	for (uint64_t n = before + 1; n <= now; n++) {
-		if (n > 10 && n % 1000 != 0)
+		if (!n2m_log_sampled(n))
 			continue;
 		n2m_log(&b->log, N2M_LOG_WARN, "readings.truncated",
 			"tracker_id=%" PRId64 " count=%" PRIu64 " reason=\"readings above the limits "
@@ -403,7 +371,7 @@ static void log_parse_error(struct bridge *b, const char *err, size_t len)
 {
 	/* A broken server could send nothing else: log the first ten, then
 	 * one in a thousand; the counter has them all. */
-	if (b->counters.parse_errors <= 10 || b->counters.parse_errors % 1000 == 0)
+	if (n2m_log_sampled(b->counters.parse_errors))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.parse_error", "count=%" PRIu64
 			" bytes=%zu error=\"%s\"", b->counters.parse_errors, len, err);
 }
@@ -413,13 +381,13 @@ static void log_parse_error(struct bridge *b, const char *err, size_t len)
 static void count_invalid_utf8(struct bridge *b, size_t len)
 {
 	uint64_t n = ++b->counters.invalid_utf8;
-	if (n <= 10 || n % 1000 == 0)
+	if (n2m_log_sampled(n))
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.invalid_utf8",
 			"count=%" PRIu64 " bytes=%zu reason=\"not valid UTF-8: invalid bytes replaced "
 			"by U+FFFD\"", n, len);
 }
 
-static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
+void bridge_navixy_event(struct bridge *b, const struct nvx_frame *f)
 {
 	switch (f->event) {
 	case NVX_EVENT_STATE:
@@ -438,7 +406,7 @@ static void dispatch_event(struct bridge *b, const struct nvx_frame *f)
 		b->counters.unknown_frames++;
 		/* A newer server may add events: not an error, but worth one
 		 * line (first ten, then one in a thousand). */
-		if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
+		if (n2m_log_sampled(b->counters.unknown_frames))
 			n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_event",
 				"event=\"%.64s\" count=%" PRIu64 " reason=\"event type not known: skipped\"",
 				f->event_name ? f->event_name : "", b->counters.unknown_frames);
@@ -468,54 +436,41 @@ void bridge_replay_held(struct bridge *b)
 	n2m_log(&b->log, N2M_LOG_INFO, "upstream.held_replayed", "updates=%zu", n);
 }
 
-void bridge_upstream_message(void *ctx, const char *msg, size_t len)
+int bridge_navixy_parse(struct bridge *b, const char *msg, size_t len, struct nvx_frame *f)
 {
-	struct bridge *b = ctx;
-	struct nvx_frame f;
 	char err[200];
 
 	b->counters.frames_in++;
-	int rc = nvx_frame_parse_bounded(msg, len, (size_t)b->cfg.navixy.max_fallback_bytes, &f, err,
+	int rc = nvx_frame_parse_bounded(msg, len, (size_t)b->cfg.navixy.max_fallback_bytes, f, err,
 					 sizeof err);
 	if (rc == NVX_FRAME_TOO_BIG) {
 		b->counters.fallback_oversized++;
-		if (b->counters.fallback_oversized <= 10 || b->counters.fallback_oversized % 1000 == 0)
+		if (n2m_log_sampled(b->counters.fallback_oversized))
 			n2m_log(&b->log, N2M_LOG_WARN, "upstream.fallback_oversized",
 				"bytes=%zu max_fallback_bytes=%d count=%" PRIu64 " reason=\"%s: skipped\"",
 				len, b->cfg.navixy.max_fallback_bytes, b->counters.fallback_oversized, err);
-		return;
+		return -1;
 	}
 	if (rc != 0) {
 		b->counters.parse_errors++;
 		log_parse_error(b, err, len);
-		return;
+		return -1;
 	}
-	if (f.repaired_text)
+	if (f->repaired_text)
 		count_invalid_utf8(b, len);
-	if (f.n_bad_items) {
-		b->counters.bad_items += f.n_bad_items;
+	if (f->n_bad_items) {
+		b->counters.bad_items += f->n_bad_items;
 		n2m_log(&b->log, N2M_LOG_WARN, "upstream.bad_items", "count=%zu first=\"%s\"",
-			f.n_bad_items, f.item_error);
+			f->n_bad_items, f->item_error);
 	}
-	switch (f.kind) {
-	case NVX_FRAME_RESPONSE:
-		on_response(b, &f.response);
-		break;
-	case NVX_FRAME_ERROR:
-		on_error_frame(b, &f.error);
-		break;
-	case NVX_FRAME_EVENT:
-		dispatch_event(b, &f);
-		break;
-	default:
-		b->counters.unknown_frames++;
-		if (b->counters.unknown_frames <= 10 || b->counters.unknown_frames % 1000 == 0)
-			n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_frame",
-				"count=%" PRIu64 " reason=\"frame type not known: skipped\"",
-				b->counters.unknown_frames);
-		break;
-	}
-	/* After a big message, upstream.c gives the memory back to the
-	 * system (release_spare_memory). */
-	nvx_frame_free(&f);
+	return 0;
+}
+
+void bridge_navixy_unknown_frame(struct bridge *b)
+{
+	b->counters.unknown_frames++;
+	if (n2m_log_sampled(b->counters.unknown_frames))
+		n2m_log(&b->log, N2M_LOG_WARN, "upstream.unknown_frame",
+			"count=%" PRIu64 " reason=\"frame type not known: skipped\"",
+			b->counters.unknown_frames);
 }

@@ -5,21 +5,19 @@
  */
 #include "bridge_plugins.h"
 
-#include "bridge.h"
+#include "bridge_internal.h"
 
 static int io_publish(void *ctx, const char *topic, const void *payload, size_t len, int qos,
 		      int retain)
 {
 	struct bridge *b = ctx;
 
-	switch (n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos, retain)) {
+	switch (bridge_send(b, topic, payload, len, qos, retain)) {
 	case N2M_MQTT_OK:
-		b->counters.publishes++;
 		return 0;
 	case N2M_MQTT_OFFLINE:
 		return -1;
 	default:
-		b->counters.publish_failures++;
 		return -2;
 	}
 }

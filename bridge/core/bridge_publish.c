@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bridge_publish.c - the bridge's MQTT side: sending mapped publications
- * and confirming them for dedupe, the bridge topics (state, upstream, info, event), and republishing
- * the retained tree after a broker reconnect.
+ * and confirming them for dedupe, the bridge topics (state, upstream, info,
+ * event; per instance when sharded), and republishing the retained tree
+ * after a broker reconnect. Below the parts that decide what to publish:
+ * it calls only the plugins, the standby's skip and the outage queue.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge_control.h"
 #include "bridge_plugins.h"
 #include "topic.h"
 
@@ -52,28 +53,40 @@ void bridge_publish_pending(struct bridge *b)
 				n2m_publication_confirm(held, p);
 			continue;
 		}
-		enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, p->topic, p->payload,
-								   p->payload_len, p->qos, p->retain);
+		enum n2m_mqtt_publish_result rc = bridge_send(b, p->topic, p->payload,
+							      p->payload_len, p->qos, p->retain);
 		if (rc == N2M_MQTT_OK) {
-			b->counters.publishes++;
 			struct n2m_tracker *tr = p->tracker_id ? n2m_tracker_find(&b->trackers, p->tracker_id)
 								: NULL;
 			if (tr)
 				n2m_publication_confirm(tr, p);
 		} else if (rc == N2M_MQTT_OFFLINE) {
-			/* Snapshots stay dirty in the tracker table and the resync
-			 * after the reconnect sends the latest. Events and clears
-			 * cannot be rendered again: they wait in the queue. */
+			/* Snapshots: the resync after the reconnect renders every
+			 * tracker's latest again. Events and clears cannot be
+			 * rendered again: they wait in the queue. */
 			b->counters.publish_deferred++;
 			if (p->clearing || p->cls == N2M_CLASS_LIFECYCLE)
 				bridge_queue_event(b, p->topic, p->payload, p->payload_len, p->qos,
 						   p->retain, p->clearing);
-		} else {
-			b->counters.publish_failures++;
 		}
 	}
 	bridge_plugins_after_publish(b);
 	n2m_pub_list_clear(&b->pubs);
+}
+
+int bridge_own_topic(const struct bridge *b, char *buf, size_t cap, const char *name)
+{
+	const char *instance = b->scale.instance;
+	char level[600];
+
+	if (!instance || !instance[0])
+		return n2m_topic_bridge(buf, cap, b->cfg.mqtt.base_topic, name);
+	if ((size_t)snprintf(level, sizeof level, "%s/%s", instance, name) >= sizeof level) {
+		if (cap)
+			buf[0] = '\0';
+		return -1;
+	}
+	return n2m_topic_bridge(buf, cap, b->cfg.mqtt.base_topic, level);
 }
 
 /* With queue set, a publication the broker cannot take now waits in the
@@ -85,14 +98,8 @@ static void publish_bridge_topic(struct bridge *b, const char *name, const char 
 
 	if (bridge_own_topic(b, topic, sizeof topic, name) < 0)
 		return;
-	enum n2m_mqtt_publish_result rc = n2m_mqtt_publish(&b->mqtt, topic, payload, len, qos,
-							   retain);
-	if (rc == N2M_MQTT_OK)
-		b->counters.publishes++;
-	else if (rc == N2M_MQTT_OFFLINE && queue)
+	if (bridge_send(b, topic, payload, len, qos, retain) == N2M_MQTT_OFFLINE && queue)
 		bridge_queue_event(b, topic, payload, len, qos, retain, 0);
-	else if (n2m_mqtt_is_online(&b->mqtt))
-		b->counters.publish_failures++;
 }
 
 void bridge_publish_upstream_state(struct bridge *b, int force)
@@ -209,39 +216,4 @@ void bridge_refresh_stale(struct bridge *b)
 			b->counters.mapping_errors++;
 	}
 	bridge_publish_pending(b);
-}
-
-void bridge_mqtt_connected(void *ctx)
-{
-	struct bridge *b = ctx;
-
-	bridge_publish_upstream_state(b, 1);
-	bridge_publish_info(b);
-	/* Events held during the outage first, in order: a clear must reach
-	 * the broker before the resync could publish that topic again. */
-	bridge_flush_events(b);
-	/* A broker restarted without persistence lost every retained topic;
-	 * republishing the whole tree once per connect covers that case and
-	 * everything left dirty during the outage. */
-	bridge_start_resync(b);
-	bridge_plugins_mqtt_connected(b);
-}
-
-void bridge_mqtt_disconnected(void *ctx, const char *reason)
-{
-	struct bridge *b = ctx;
-
-	(void)reason;
-	b->resync_active = 0;
-}
-
-void bridge_mqtt_message(void *ctx, const struct n2m_mqtt_message *msg)
-{
-	struct bridge *b = ctx;
-
-	/* Control requests (bridge/request/+) are the control plane's alone. */
-	if (bridge_standby_message(b, msg) || bridge_control_message(b, msg))
-		return;
-	n2m_log(&b->log, N2M_LOG_DEBUG, "mqtt.message", "topic=%s bytes=%zu", msg->topic, msg->len);
-	bridge_plugins_message(b, msg);
 }

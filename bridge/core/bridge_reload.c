@@ -12,7 +12,7 @@
  * retained copies cleared, so the broker does not keep serving the last
  * retained payload forever. Everything else is logged as needing a restart.
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +109,7 @@ static void apply_subscriptions(struct bridge *b, const struct n2m_sub_set *want
 	if (n2m_sub_set_copy(&b->desired, wanted) != 0)
 		n2m_sub_set_init(&b->desired);
 	if (n2m_upstream_is_connected(&b->upstream))
-		bridge_upstream_open(b);
+		bridge_subscribe_send(b, NVX_REQ_SUBSCRIBE);
 	announce_steps(b, &before);
 	bridge_control_save(b);
 	bridge_control_reload_clear(b, &before, sent);
@@ -121,16 +121,8 @@ static void apply_subscriptions(struct bridge *b, const struct n2m_sub_set *want
 /* One empty retained payload on topic (queued while the broker is away). */
 static void clear_topic(struct bridge *b, const char *topic, int qos)
 {
-	switch (n2m_mqtt_publish(&b->mqtt, topic, "", 0, qos, 1)) {
-	case N2M_MQTT_OK:
-		b->counters.publishes++;
-		break;
-	case N2M_MQTT_OFFLINE:
+	if (bridge_send(b, topic, "", 0, qos, 1) == N2M_MQTT_OFFLINE)
 		bridge_queue_event(b, topic, "", 0, qos, 1, 1);
-		break;
-	default:
-		b->counters.publish_failures++;
-	}
 }
 
 /* Empty retained payloads on class cls of every tracker; forgets what the
@@ -149,7 +141,6 @@ static size_t clear_tracker_class(struct bridge *b, enum n2m_topic_class cls, in
 			continue;
 		clear_topic(b, topic, qos);
 		memset(&tr->marks[cls], 0, sizeof tr->marks[cls]);
-		tr->dirty &= ~(1u << cls);
 		cleared++;
 	}
 	return cleared;

@@ -4,7 +4,7 @@
  * them, judging each answer the worker hands back, retrying failed
  * refreshes (see bridge_rest.h).
  */
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "secret.h"
 
 #include <string.h>
@@ -109,7 +109,10 @@ static enum n2m_seq_outcome judge_auth(struct bridge *b, const struct n2m_rest_r
 		       ? N2M_SEQ_CALL_AUTH_FAILED : N2M_SEQ_CALL_RETRY;
 }
 
-static enum n2m_seq_outcome judge_list(struct bridge *b, struct n2m_rest_result *res)
+/* applied: what bridge_apply_tracker_list made of the list (the dispatch
+ * applies it before judging, bridge_rest_has_list). */
+static enum n2m_seq_outcome judge_list(struct bridge *b, const struct n2m_rest_result *res,
+				       int applied)
 {
 	char *error = b->rest.error;
 	size_t cap = sizeof b->rest.error;
@@ -127,7 +130,7 @@ static enum n2m_seq_outcome judge_list(struct bridge *b, struct n2m_rest_result 
 		snprintf(error, cap, "tracker/list: %.200s", res->err);
 		return N2M_SEQ_CALL_RETRY;
 	}
-	if (bridge_apply_tracker_list(b, &res->list) != 0) {
+	if (applied != 0) {
 		snprintf(error, cap, "tracker/list: out of memory");
 		return N2M_SEQ_CALL_RETRY;
 	}
@@ -163,13 +166,14 @@ static void on_retry(lws_sorted_usec_list_t *sul)
 	start_seq(b, N2M_SEQ_REFRESH);
 }
 
-/* A list is in: held updates are mapped now, refreshes start afresh. */
+/* A list is in: refreshes start afresh, and the dispatch maps the held
+ * updates (BRIDGE_REST_LIST_LOADED). */
 static void list_loaded(struct bridge *b)
 {
 	b->rest.refresh_wanted = 0;
 	lws_sul_cancel(&b->rest.sul_retry);
 	n2m_backoff_reset(&b->rest.backoff);
-	bridge_replay_held(b);
+	b->rest.events |= BRIDGE_REST_LIST_LOADED;
 }
 
 static void refresh_finished(struct bridge *b)
@@ -178,7 +182,7 @@ static void refresh_finished(struct bridge *b)
 
 	if (r->seq.result == N2M_SEQ_OK) {
 		list_loaded(b);
-		bridge_shard_refreshed(b);
+		r->events |= BRIDGE_REST_REFRESHED;
 		return;
 	}
 	if (!b->have_hash) {
@@ -243,28 +247,44 @@ static void advance(struct bridge *b, enum n2m_seq_step step)
 	finish_seq(b);
 }
 
-void bridge_rest_dispatch(struct bridge *b)
+int bridge_rest_take(struct bridge *b, struct n2m_rest_result *res)
 {
 	struct n2m_bridge_rest *r = &b->rest;
-	struct n2m_rest_result res;
-	enum n2m_seq_outcome outcome;
 
-	if (!n2m_rest_worker_take(&r->worker, &res))
-		return;
-	if (!r->busy || res.aborted) {
-		n2m_rest_result_free(&res);
-		return;
+	if (!n2m_rest_worker_take(&r->worker, res))
+		return 0;
+	if (!r->busy || res->aborted) {
+		n2m_rest_result_free(res);
+		return 0;
 	}
-	outcome = res.call == N2M_REST_CALL_AUTH ? judge_auth(b, &res) : judge_list(b, &res);
-	n2m_rest_result_free(&res);
+	return 1;
+}
+
+int bridge_rest_has_list(const struct n2m_rest_result *res)
+{
+	return res->call == N2M_REST_CALL_LIST && !res->transport_failed &&
+	       res->parsed == NVX_REST_OK;
+}
+
+unsigned bridge_rest_judge(struct bridge *b, struct n2m_rest_result *res, int applied)
+{
+	struct n2m_bridge_rest *r = &b->rest;
+	enum n2m_seq_outcome outcome;
+	unsigned events;
+
+	outcome = res->call == N2M_REST_CALL_AUTH ? judge_auth(b, res)
+						  : judge_list(b, res, applied);
+	n2m_rest_result_free(res);
 	advance(b, n2m_rest_seq_next(&r->seq, outcome));
+	events = r->events;
+	r->events = 0;
+	return events;
 }
 
 /* ---------- entry points ---------- */
 
-enum n2m_upstream_prepare bridge_upstream_prepare(void *ctx, char *err, size_t errlen)
+enum n2m_upstream_prepare bridge_rest_prepare(struct bridge *b, char *err, size_t errlen)
 {
-	struct bridge *b = ctx;
 	struct n2m_bridge_rest *r = &b->rest;
 
 	/* A connect's sequence already running (an attempt given up and
@@ -296,4 +316,15 @@ int bridge_rest_refresh(struct bridge *b, int rate_limited)
 		return 0;
 	start_seq(b, N2M_SEQ_REFRESH);
 	return r->busy;
+}
+
+void bridge_rest_tick(struct bridge *b, time_t now)
+{
+	int period = b->cfg.navixy.tracker_refresh_s;
+
+	if (period <= 0 || !b->have_hash || !n2m_upstream_is_connected(&b->upstream) ||
+	    (b->last_tracker_list && now - b->last_tracker_list < period))
+		return;
+	/* On the REST worker; its list comes back through the dispatch. */
+	bridge_rest_refresh(b, 0);
 }

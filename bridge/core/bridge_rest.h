@@ -4,7 +4,9 @@
  * call sequences of rest_seq.h (auth and tracker/list before a connect, a
  * tracker/list refresh while connected) on the REST worker (rest_worker.h),
  * one call at a time, and applies each result when the worker hands it
- * back (LWS_CALLBACK_EVENT_WAIT_CANCELLED -> bridge_rest_dispatch). The
+ * back (LWS_CALLBACK_EVENT_WAIT_CANCELLED -> bridge_dispatch_wake ->
+ * bridge_rest_take / bridge_rest_judge). It never calls the parts that use
+ * an answer: the dispatch applies the list and acts on the events. The
  * event loop never waits for a REST answer: updates keep flowing, /healthz
  * and control requests are answered while a call is under way.
  *
@@ -23,11 +25,13 @@
 
 #include <libwebsockets.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "backoff.h"
 #include "held_frames.h"
 #include "rest_seq.h"
 #include "rest_worker.h"
+#include "upstream.h"
 
 struct bridge;
 
@@ -42,6 +46,7 @@ struct n2m_bridge_rest {
 	lws_sorted_usec_list_t sul_retry;
 	struct n2m_held_frames held;  /* updates for trackers not known yet */
 	int replaying;                /* held updates are being mapped: none is held again */
+	unsigned events;              /* enum bridge_rest_event bits not yet returned */
 };
 
 /* Starts the worker thread. 0, or -1 with err. */
@@ -56,9 +61,30 @@ void bridge_rest_free(struct bridge *b);
  * an unknown tracker may be held for it; 0 when none will come soon. */
 int bridge_rest_refresh(struct bridge *b, int rate_limited);
 
-/* Loop thread, on a wake-up: applies a result the worker handed back and
- * makes the sequence's next call. */
-void bridge_rest_dispatch(struct bridge *b);
+/* What a judged answer leaves for the dispatch to do (a bit mask). */
+enum bridge_rest_event {
+	BRIDGE_REST_LIST_LOADED = 1, /* a tracker/list is in: map the held updates */
+	BRIDGE_REST_REFRESHED = 2,   /* it was a refresh: subscribe new owned trackers */
+};
+
+/* Loop thread, on a wake-up (bridge_dispatch.c): 1 with the result the
+ * worker handed back in *res when it belongs to the running sequence; 0
+ * when there is none (or it was dropped). */
+int bridge_rest_take(struct bridge *b, struct n2m_rest_result *res);
+/* True for a tracker/list answer whose list is to be applied before
+ * bridge_rest_judge. */
+int bridge_rest_has_list(const struct n2m_rest_result *res);
+/* Judges res (applied: what applying its list returned, 0 = fine), frees
+ * it, makes the sequence's next call; returns enum bridge_rest_event bits. */
+unsigned bridge_rest_judge(struct bridge *b, struct n2m_rest_result *res, int applied);
+
+/* The upstream's prepare step: starts user/auth (with a login) and
+ * tracker/list on the worker; answers PENDING while they run. */
+enum n2m_upstream_prepare bridge_rest_prepare(struct bridge *b, char *err, size_t errlen);
+
+/* From the loop's tick: the periodic tracker/list refresh
+ * (navixy.tracker_refresh_s) while connected. */
+void bridge_rest_tick(struct bridge *b, time_t now);
 
 /* Holds one update for a tracker not yet known (text of a one-item
  * frame); 0, or -1 when the hold is full. */

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge_parts.h"
-#include "topic.h"
+#include "bridge_internal.h"
 
 int bridge_shard_init(struct bridge *b, char *err, size_t errlen)
 {
@@ -43,21 +42,6 @@ void bridge_shard_free(struct bridge *b)
 	free(s->fleet);
 	free(s->owned_sent);
 	memset(s, 0, sizeof *s);
-}
-
-int bridge_own_topic(const struct bridge *b, char *buf, size_t cap, const char *name)
-{
-	const char *instance = b->scale.instance;
-	char level[600];
-
-	if (!instance || !instance[0])
-		return n2m_topic_bridge(buf, cap, b->cfg.mqtt.base_topic, name);
-	if ((size_t)snprintf(level, sizeof level, "%s/%s", instance, name) >= sizeof level) {
-		if (cap)
-			buf[0] = '\0';
-		return -1;
-	}
-	return n2m_topic_bridge(buf, cap, b->cfg.mqtt.base_topic, level);
 }
 
 void bridge_shard_tracker_list(struct bridge *b, struct nvx_tracker_list *list)
@@ -212,19 +196,9 @@ static long send_type(struct bridge *b, enum nvx_request_action action, const st
 long bridge_shard_send(struct bridge *b, enum nvx_request_action action)
 {
 	struct n2m_sub_set part;
-	size_t n = 0, len = 0;
+	size_t n = 0;
 	int nomem = 0;
 	long sent = 0;
-	char err[200];
-
-	if (!n2m_shard_active(&b->scale.shard)) {
-		char *text = bridge_shard_request(b, action, &len, err, sizeof err);
-		int rc = text ? n2m_upstream_send(&b->upstream, text, len) : -1;
-		if (!text)
-			n2m_log(&b->log, N2M_LOG_WARN, "upstream.no_request", "reason=\"%s\"", err);
-		free(text);
-		return rc == 0 ? (long)len : -1;
-	}
 	int64_t *owned = owned_ids(b, &n, &nomem);
 	if (nomem || n2m_shard_sub_set(&b->scale.shard, &b->desired, owned, n, &part) != 0) {
 		free(owned);
@@ -270,17 +244,6 @@ static void subscribe_new_owned(struct bridge *b)
 	long sent = bridge_shard_send(b, NVX_REQ_SUBSCRIBE);
 	if (sent > 0)
 		n2m_log(&b->log, N2M_LOG_INFO, "upstream.request", "action=subscribe bytes=%ld", sent);
-}
-
-void bridge_shard_tick(struct bridge *b, time_t now)
-{
-	int period = b->cfg.navixy.tracker_refresh_s;
-
-	if (period <= 0 || !b->have_hash || !n2m_upstream_is_connected(&b->upstream) ||
-	    (b->last_tracker_list && now - b->last_tracker_list < period))
-		return;
-	/* On the REST worker; bridge_shard_refreshed follows when it is in. */
-	bridge_rest_refresh(b, 0);
 }
 
 void bridge_shard_refreshed(struct bridge *b)

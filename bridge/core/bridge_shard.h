@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bridge_shard.h - the bridge's side of scale-out (docs/scale-out.md):
- * its shard and instance name, the per-instance bridge topics, the fleet
- * seen in the last tracker/list, and the upstream part of the desired set.
+ * its shard and instance name, the fleet seen in the last tracker/list,
+ * and this shard's part of the desired set upstream.
  * Not for use outside the bridge.
  */
 #ifndef N2M_BRIDGE_SHARD_H
@@ -33,10 +33,6 @@ struct n2m_bridge_scale {
 int bridge_shard_init(struct bridge *b, char *err, size_t errlen);
 void bridge_shard_free(struct bridge *b);
 
-/* <base>/bridge/<name>, or <base>/bridge/<instance>/<name> when the
- * instance is named. Returns the length or -1 (see n2m_topic_bridge). */
-int bridge_own_topic(const struct bridge *b, char *buf, size_t cap, const char *name);
-
 /* Remembers the account's whole fleet, then drops the trackers another
  * shard owns from list, so only owned ones reach the table and plugins. */
 void bridge_shard_tracker_list(struct bridge *b, struct nvx_tracker_list *list);
@@ -51,12 +47,12 @@ int bridge_shard_have_list(const struct bridge *b);
  * (every instance applies a request; one answers it). */
 int bridge_shard_answers(const struct bridge *b);
 
-/* The upstream message for the whole desired set, limited to this shard. */
+/* One upstream message for the desired set, limited to this shard. */
 char *bridge_shard_request(struct bridge *b, enum nvx_request_action action, size_t *len,
 			   char *err, size_t errlen);
 
-/* Sends the whole desired set upstream. Unsharded: one message (as
- * bridge_shard_request). Sharded: one message per type and per
+/* Sends this shard's part of the desired set upstream (sharded only;
+ * unsharded, bridge_subscribe.c sends the whole set): one message per type and per
  * N2M_SHARD_IDS_PER_MESSAGE ids, because a shard's selected targets can
  * exceed the server's largest inbound message (Navixy and the simulator
  * answer error 9); subscriptions add up on the server. Returns the bytes
@@ -71,10 +67,6 @@ long bridge_shard_send(struct bridge *b, enum nvx_request_action action);
 char *bridge_shard_request_one(struct bridge *b, enum nvx_request_action action,
 			       const struct n2m_sub *sub, int keep_all, size_t *len,
 			       char *err, size_t errlen);
-
-/* Periodic tracker/list refresh (navixy.tracker_refresh_s), started on
- * the REST worker (bridge_rest.h). */
-void bridge_shard_tick(struct bridge *b, time_t now);
 
 /* A refresh's list is in: when sharded and it brought owned trackers not
  * yet subscribed, subscribes the set again (Navixy adds to an existing

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "topic.h"
 
 static const char *const seeded_classes[] = { "state", "location", "availability", "readings" };
@@ -117,22 +117,23 @@ static void take_over(struct bridge *b)
 		b->cfg.bridge.standby_for, (int)s->decision.peer, s->seeds.n);
 	n2m_mqtt_set_presence(&b->mqtt, "online");
 	n2m_upstream_start(&b->upstream);
-	bridge_publish_info(b);
 }
 
-void bridge_standby_tick(struct bridge *b, time_t now)
+int bridge_standby_tick(struct bridge *b, time_t now)
 {
 	struct n2m_bridge_standby *s = &b->standby;
 
 	if (!bridge_standby_passive(b))
-		return;
+		return 0;
 	if (!n2m_mqtt_is_online(&b->mqtt)) {
 		/* Blind: what we knew of the peer is stale. */
 		n2m_standby_restart(&s->decision, now);
-		return;
+		return 0;
 	}
-	if (n2m_standby_should_take_over(&s->decision, now))
-		take_over(b);
+	if (!n2m_standby_should_take_over(&s->decision, now))
+		return 0;
+	take_over(b);
+	return 1;
 }
 
 int bridge_standby_skip(struct bridge *b, const struct n2m_publication *p)

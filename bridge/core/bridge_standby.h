@@ -40,8 +40,10 @@ int bridge_standby_passive(const struct bridge *b);
  * topics); 1 if it did. */
 int bridge_standby_message(struct bridge *b, const struct n2m_mqtt_message *msg);
 
-/* From the loop's tick: takes over when the decision says so. */
-void bridge_standby_tick(struct bridge *b, time_t now);
+/* From the loop's tick: takes over when the decision says so (online,
+ * upstream started) and returns 1, so the dispatch publishes bridge/info;
+ * else 0. */
+int bridge_standby_tick(struct bridge *b, time_t now);
 
 /* 1 if p repeats what the broker held at takeover: skip sending it. */
 int bridge_standby_skip(struct bridge *b, const struct n2m_publication *p);

@@ -3,7 +3,7 @@
  * plugin_host.c - loading plugins and dispatching events to them (see
  * plugin_host.h; the functions plugins call are in plugin_host_api.c).
  */
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 
 #include <dlfcn.h>
 #include <stdio.h>

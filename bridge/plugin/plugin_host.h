@@ -23,6 +23,10 @@
  *
  * No I/O of its own besides dlopen: publishing and subscribing go through
  * struct n2m_plugin_host_io so tests can stand in for MQTT.
+ *
+ * This header is what the bridge calls (core/bridge_plugins.c,
+ * config/check_config.c); what only the files of plugin/ share is in
+ * plugin_host_internal.h.
  */
 #ifndef N2M_PLUGIN_HOST_H
 #define N2M_PLUGIN_HOST_H
@@ -38,9 +42,6 @@
 #include "plugin_view.h"
 #include "tracker_table.h"
 
-#define N2M_PLUGIN_MAX_SUBSCRIPTIONS 8
-#define N2M_PLUGIN_ERROR_MAX 256
-
 /* What the host needs from the MQTT side. */
 struct n2m_plugin_host_io {
 	/* 0 sent, -1 not connected, -2 refused. */
@@ -52,26 +53,6 @@ struct n2m_plugin_host_io {
 	void *ctx;
 };
 
-/* One loaded plugin (the handle plugins get as struct n2m_plugin *). */
-struct n2m_plugin {
-	struct n2m_plugin_host *host;
-	char *name;
-	char *path;                      /* the file actually loaded */
-	int required;
-	void *settings;                  /* config_setting_t *, may be NULL */
-	void *dl;
-	void (*cleanup)(void *userdata);
-	void *userdata;
-	n2m_plugin_callback callbacks[N2M_EVT_MAX + 1];
-	char *filters[N2M_PLUGIN_MAX_SUBSCRIPTIONS];
-	size_t n_filters;
-	int in_init;                     /* subscribe is allowed only then */
-	int active;                      /* init succeeded */
-	char error[N2M_PLUGIN_ERROR_MAX];
-	uint64_t rejected;               /* invalid calls refused */
-	uint64_t published;
-};
-
 struct n2m_plugin_host_counters {
 	uint64_t loaded;
 	uint64_t failed;                 /* load or init failures */
@@ -79,6 +60,8 @@ struct n2m_plugin_host_counters {
 	uint64_t publishes;
 	uint64_t events;                 /* callbacks invoked */
 };
+
+struct n2m_plugin; /* one loaded plugin (plugin_host_internal.h) */
 
 struct n2m_plugin_host {
 	struct n2m_plugin **plugins;     /* active ones only */
@@ -126,10 +109,7 @@ int n2m_plugin_host_wants(const struct n2m_plugin_host *h, int event);
 /* A new tracker/list answer: model and device id for views. */
 void n2m_plugin_host_tracker_list(struct n2m_plugin_host *h, const struct nvx_tracker_list *list);
 
-/* Events. */
-void n2m_plugin_host_tracker_updated(struct n2m_plugin_host *h, const struct n2m_tracker *tr,
-				     uint32_t changed);
-void n2m_plugin_host_tracker_removed(struct n2m_plugin_host *h, const struct n2m_tracker *tr);
+/* Events from the bridge. */
 void n2m_plugin_host_mqtt_connected(struct n2m_plugin_host *h);
 void n2m_plugin_host_message(struct n2m_plugin_host *h, const char *topic, const void *payload,
 			     size_t len);
@@ -148,43 +128,5 @@ void n2m_plugin_host_before_publication(struct n2m_plugin_host *h,
  * updates (the classes give `changed`); consecutive publications of one
  * tracker are one event; a tracker removed in the batch gets none. */
 void n2m_plugin_host_after_publish(struct n2m_plugin_host *h, const struct n2m_pub_list *pubs);
-
-/* The N2M_CHANGED_* bit of a topic class, 0 for non-snapshot classes. */
-uint32_t n2m_plugin_changed_bit(enum n2m_topic_class cls);
-
-/* The host API table (plugin_host_api.c). */
-void n2m_plugin_host_api_fill(struct n2m_host_api *api);
-
-/* Option accessors over a libconfig group (plugin_options.c); settings may
- * be NULL (no options). */
-int n2m_plugin_opt_string(struct n2m_plugin *p, const char *key, const char *def, const char **out);
-int n2m_plugin_opt_int(struct n2m_plugin *p, const char *key, long long def, long long *out);
-int n2m_plugin_opt_bool(struct n2m_plugin *p, const char *key, int def, int *out);
-int n2m_plugin_opt_double(struct n2m_plugin *p, const char *key, double def, double *out);
-size_t n2m_plugin_opt_count(const struct n2m_plugin *p);
-const char *n2m_plugin_opt_key(const struct n2m_plugin *p, size_t i);
-int n2m_plugin_opt_check_known(struct n2m_plugin *p, const char *const *known);
-
-/* The default search directories for a plugin without a path, most
- * specific first, from the running executable exe (NULL: unknown):
- *   1. the install location next to it: exe in <prefix>/bin ->
- *      <prefix>/lib/navixy2mqtt/plugins (whatever the prefix);
- *   2. the build tree: build/bridge/navixy2mqtt -> build/plugins;
- *   3. N2M_PLUGIN_DIR, the install location of the configured prefix.
- * Pure (no file system access); dirs points into *d. */
-#define N2M_PLUGIN_DIR_MAX 4096
-struct n2m_plugin_dirs {
-	char installed[N2M_PLUGIN_DIR_MAX];
-	char build_tree[N2M_PLUGIN_DIR_MAX];
-	const char *dirs[4];             /* NULL-terminated */
-};
-void n2m_plugin_default_dirs(const char *exe, struct n2m_plugin_dirs *d);
-
-/* Finds plugins/<name>/<name>.so (plugin_host_dirs.c): the first existing
- * <dir>/<name>/<name>.so of dirs, or with dirs NULL of
- * n2m_plugin_default_dirs for /proc/self/exe. Returns 0 with the path in
- * out, or -1 with the paths tried in err. */
-int n2m_plugin_find(const char *name, const char *const *dirs, char *out, size_t cap,
-		    char *err, size_t errlen);
 
 #endif

@@ -5,17 +5,16 @@
  * logged (the first few per plugin) and counted; it never reaches MQTT and
  * never crashes the bridge.
  */
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log_throttle.h"
 #include "topic.h"
 #include "topic_filter.h"
-
-#define REJECTS_LOGGED 10
 
 /* The handle is the only thing we can't check beyond NULL: it is what we
  * gave the plugin. */
@@ -25,7 +24,7 @@ static int reject(struct n2m_plugin *p, int rc, const char *call, const char *wh
 		return rc;
 	p->rejected++;
 	p->host->counters.rejected_calls++;
-	if (p->rejected <= REJECTS_LOGGED || p->rejected % 1000 == 0)
+	if (n2m_log_sampled(p->rejected))
 		n2m_log(p->host->log, N2M_LOG_WARN, "plugin.call_rejected",
 			"plugin=%s call=%s count=%llu reason=\"%s\"", p->name, call,
 			(unsigned long long)p->rejected, why);

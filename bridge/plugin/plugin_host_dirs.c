@@ -8,7 +8,7 @@
  * the daemon in P/bin and the plugins in P/lib/navixy2mqtt/plugins, and
  * that pair must work whatever P is.
  */
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * its `settings` group (libconfig), so plugins never see libconfig. A key
  * of the wrong type is an error naming the plugin, the key and its line.
  */
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 
 #include <libconfig.h>
 #include <string.h>

@@ -18,7 +18,7 @@
 #include "hash64.h"
 #include "json_writer.h"
 #include "location.h"
-#include "mapping_parts.h"
+#include "mapping_internal.h"
 #include "readings_merge.h"
 #include "topic.h"
 
@@ -30,7 +30,7 @@ static const enum n2m_topic_class tracker_classes[] = {
 	N2M_CLASS_READINGS, N2M_CLASS_IOT_MONITOR, N2M_CLASS_LIFECYCLE,
 };
 
-/* Classes the tracker table can render again (resync, dirty). */
+/* Classes the tracker table can render again (resync). */
 static const enum n2m_topic_class snapshot_classes[] = {
 	N2M_CLASS_STATE, N2M_CLASS_LOCATION, N2M_CLASS_AVAILABILITY, N2M_CLASS_READINGS,
 };
@@ -329,13 +329,7 @@ int n2m_map_lifecycle(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	return 0;
 }
 
-int n2m_map_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
-			 struct n2m_pub_list *out, char *err, size_t errlen)
-{
-	return n2m_map_emit_availability(ctx, tr, EMIT_DEDUPE, out, err, errlen);
-}
-
-/* ---- clear, resync, dirty, stale ---- */
+/* ---- clear, resync, stale ---- */
 
 int n2m_map_clear(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr, const char *topic_id,
 		  struct n2m_pub_list *out, char *err, size_t errlen)
@@ -407,18 +401,6 @@ int n2m_map_resync(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 	for (size_t i = 0; i < sizeof(snapshot_classes) / sizeof(snapshot_classes[0]); i++) {
 		enum n2m_topic_class cls = snapshot_classes[i];
 		if (ctx->topics->classes[cls].retain &&
-		    emit_snapshot(ctx, tr, cls, out, err, errlen) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int n2m_map_dirty(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
-		  struct n2m_pub_list *out, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < sizeof(snapshot_classes) / sizeof(snapshot_classes[0]); i++) {
-		enum n2m_topic_class cls = snapshot_classes[i];
-		if ((tr->dirty & (1u << cls)) && ctx->topics->classes[cls].retain &&
 		    emit_snapshot(ctx, tr, cls, out, err, errlen) < 0)
 			return -1;
 	}

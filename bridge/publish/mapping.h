@@ -25,12 +25,13 @@
  * Retain and QoS come from topics.classes[cls]. Dedupe: for a retained
  * class, a payload whose hash and length equal what the broker already
  * holds for that tracker and class (n2m_tracker_is_published) is not
- * produced. Every produced retained payload marks its class dirty until the
- * caller confirms delivery with n2m_publication_confirm, so a broker outage
- * loses nothing (n2m_map_dirty republishes what is pending).
+ * produced. It is "published" once the caller confirms delivery with
+ * n2m_publication_confirm. A payload lost in a broker outage is not sent
+ * again from here: after every MQTT connect the bridge republishes every
+ * tracker's retained topics (n2m_map_resync), which covers it.
  *
  * Snapshot classes (state, location, availability, readings) can be
- * rendered again from the tracker table (resync, dirty); iot_monitor and
+ * rendered again from the tracker table (resync); iot_monitor and
  * lifecycle are events and are not kept.
  *
  * Every function appends to `out` and returns 0, or -1 with a reason in err
@@ -137,21 +138,11 @@ int n2m_map_clear(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 int n2m_map_resync(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 		   struct n2m_pub_list *out, char *err, size_t errlen);
 
-/* The snapshot classes of tr that are dirty (produced, not confirmed). */
-int n2m_map_dirty(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
-		  struct n2m_pub_list *out, char *err, size_t errlen);
-
-/* Availability alone, e.g. after the caller changed tr->blocked or
- * tr->upstream from a subscribe response; deduplicated like any other. */
-int n2m_map_availability(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
-			 struct n2m_pub_list *out, char *err, size_t errlen);
-
 /* The location again, only if its stale flag flipped at ctx->now. */
 int n2m_map_stale_refresh(const struct n2m_map_ctx *ctx, struct n2m_tracker *tr,
 			  struct n2m_pub_list *out, char *err, size_t errlen);
 
-/* The broker confirmed p: records it for dedupe and clears the class's
- * dirty bit if p is the latest payload of that class. A confirmed clearing
+/* The broker confirmed p: records it for dedupe. A confirmed clearing
  * publication forgets the recorded hash instead. */
 void n2m_publication_confirm(struct n2m_tracker *tr, const struct n2m_publication *p);
 

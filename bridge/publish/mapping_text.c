@@ -18,7 +18,7 @@
 #include "json_cost.h"
 #include "json_scan.h"
 #include "location.h"
-#include "mapping_parts.h"
+#include "mapping_internal.h"
 #include "readings_merge.h"
 #include "readings_text.h"
 

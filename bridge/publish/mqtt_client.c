@@ -587,8 +587,8 @@ static int64_t mono_us(void)
 static void log_drops(struct n2m_mqtt *m, int64_t now_us)
 {
 	uint64_t total = atomic_load(&m->counters.messages_dropped);
-	uint64_t n = n2m_log_gate_total(&m->drop_gate, total, &m->drops_logged, now_us / 1000,
-					N2M_MQTT_DROP_LOG_MS);
+	uint64_t n = n2m_log_throttle_total(&m->drop_gate, total, &m->drops_logged,
+					    (uint64_t)(now_us / 1000), N2M_MQTT_DROP_LOG_MS);
 
 	if (n)
 		n2m_log(m->log, N2M_LOG_WARN, "mqtt.inbound_dropped",
@@ -669,7 +669,7 @@ static enum n2m_mqtt_publish_result publish_with(struct n2m_mqtt *m, const char 
 	if (why) {
 		uint64_t n = ++m->counters.illegal_topics;
 		m->counters.publish_failures++;
-		if (n <= 10 || n % 1000 == 0)
+		if (n2m_log_sampled(n))
 			n2m_log(m->log, N2M_LOG_WARN, "mqtt.illegal_topic",
 				"topic=\"%s\" reason=\"%s\" count=%" PRIu64, topic ? topic : "", why, n);
 		return N2M_MQTT_FAILED;

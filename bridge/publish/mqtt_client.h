@@ -31,7 +31,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "rate_limit.h"
+#include "log_throttle.h"
 
 /* Inbound messages waiting for the loop, bounded in count and in bytes
  * (topic + payload + MQTT 5 properties); more are dropped, counted and
@@ -131,7 +131,7 @@ struct n2m_mqtt {
 	int online;                    /* the loop has seen CONNECTED, not yet LOST */
 	const char *presence;          /* static text published on connect; NULL = "online" */
 	lws_sorted_usec_list_t sul_more; /* the rest of a dispatch over budget */
-	struct n2m_log_gate drop_gate; /* mqtt.inbound_dropped lines */
+	struct n2m_log_throttle drop_gate; /* mqtt.inbound_dropped lines */
 	uint64_t drops_logged;         /* messages_dropped at the last line */
 	struct n2m_mqtt_counters counters;
 };

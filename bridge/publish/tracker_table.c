@@ -300,8 +300,6 @@ void n2m_tracker_mark_published(struct n2m_tracker *tr, enum n2m_topic_class cls
 	m->published_hash = hash;
 	m->published_len = (uint32_t)len;
 	m->published = 1;
-	if (m->produced && m->latest_hash == hash && m->latest_len == (uint32_t)len)
-		tr->dirty &= ~(1u << cls);
 }
 
 void n2m_tracker_mark_produced(struct n2m_tracker *tr, enum n2m_topic_class cls, uint64_t hash,
@@ -313,10 +311,6 @@ void n2m_tracker_mark_produced(struct n2m_tracker *tr, enum n2m_topic_class cls,
 	m->latest_hash = hash;
 	m->latest_len = (uint32_t)len;
 	m->produced = 1;
-	if (!(m->published && m->published_hash == hash && m->published_len == (uint32_t)len))
-		tr->dirty |= 1u << cls;
-	else
-		tr->dirty &= ~(1u << cls);
 }
 
 int n2m_tracker_is_published(const struct n2m_tracker *tr, enum n2m_topic_class cls, uint64_t hash,
@@ -331,7 +325,6 @@ int n2m_tracker_is_published(const struct n2m_tracker *tr, enum n2m_topic_class 
 void n2m_tracker_forget_published(struct n2m_tracker *tr)
 {
 	memset(tr->marks, 0, sizeof(tr->marks));
-	tr->dirty = 0;
 }
 
 /* ---- stored JSON text ---- */

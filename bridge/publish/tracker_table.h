@@ -93,10 +93,6 @@ struct n2m_tracker {
 	size_t readings_len;
 	struct n2m_location location;
 
-	/* Classes (1u << enum n2m_topic_class) whose latest value has not been
-	 * confirmed by the broker. After a broker outage the bridge republishes
-	 * only these (n2m_map_dirty). */
-	uint32_t dirty;
 	/* uint16 words of the readings index stored after readings_json's NUL
 	 * (readings_text.h); 0 = none. Sits in what was padding before marks. */
 	uint16_t readings_index_n;
@@ -185,19 +181,19 @@ void n2m_tracker_remove(struct n2m_tracker_table *t, struct n2m_tracker *tr);
 enum n2m_availability n2m_tracker_availability(const struct n2m_tracker *tr);
 
 /* Records that a payload of class cls with this hash and length reached the
- * broker. The class stays dirty unless it is the latest payload produced. */
+ * broker. */
 void n2m_tracker_mark_published(struct n2m_tracker *tr, enum n2m_topic_class cls,
 				uint64_t hash, size_t len);
 
-/* Records that a payload was produced (called by mapping): marks the class
- * dirty until the broker confirms it. */
+/* Records that a payload was produced (called by mapping): the latest of
+ * its class, what dedupe compares with. */
 void n2m_tracker_mark_produced(struct n2m_tracker *tr, enum n2m_topic_class cls,
 			       uint64_t hash, size_t len);
 
 /* True if a retained payload with this hash and length is what the broker
  * holds for cls or will hold once the payload in flight arrives (dedupe):
  * it equals the latest payload produced. If that one is lost in a broker
- * outage, the class stays dirty and n2m_map_dirty sends it again. */
+ * outage, the resync after the reconnect sends it again (n2m_map_resync). */
 int n2m_tracker_is_published(const struct n2m_tracker *tr, enum n2m_topic_class cls,
 			     uint64_t hash, size_t len);
 

@@ -125,7 +125,7 @@ struct nvx_state_fields {
 struct nvx_item {
 	struct json_object *obj;        /* borrowed; NULL for a raw item */
 	int64_t id;
-	/* nvx_frame_parse_fast (navixy_scan.h) leaves obj NULL and points here
+	/* nvx_frame_parse_fast (navixy_frame_fast.h) leaves obj NULL and points here
 	 * instead: the item's canonical JSON text inside the message (for a
 	 * wrapped state, the inner state object). */
 	const char *raw;
@@ -166,7 +166,7 @@ struct nvx_frame {
 	 * it), so every string taken from it is valid UTF-8. Owned. */
 	char *repaired_text;
 	char *text;                     /* owned: the item path's canonical copies
-					 * of items (navixy_scan.h), or NULL */
+					 * of items (navixy_items.h), or NULL */
 };
 
 /* Parses msg[0..len) (need not be NUL-terminated). A leading "<digits>|"
@@ -199,5 +199,9 @@ const char *nvx_status_name(enum nvx_status status);
 int nvx_status_parse(const char *name, enum nvx_status *out);
 const char *nvx_event_name(enum nvx_event_kind kind);
 const char *nvx_lifecycle_name(enum nvx_lifecycle_kind kind);
+
+/* nvx_frame_parse_bounded's and nvx_frame_parse_items' result for a
+ * message that no path may take (navixy_frame_fast.h). */
+#define NVX_FRAME_TOO_BIG (-2)
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * navixy_items.c - the item path of nvx_frame_parse_bounded (navixy_scan.h):
+ * navixy_items.c - the item path of nvx_frame_parse_bounded (navixy_frame_fast.h):
  * a state_batch or readings_batch too big for one json-c tree, taken one
  * item at a time. A lenient walk finds the envelope's members and the data
  * array's items (white space allowed, as json-c allows it); every other
@@ -16,7 +16,7 @@
  * with escapes, a duplicate envelope key, bad JSON between the items) is
  * NVX_FRAME_TOO_BIG: the caller skips the message.
  */
-#include "navixy_scan.h"
+#include "navixy_items.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -25,6 +25,7 @@
 
 #include "json_cost.h"
 #include "json_scan.h"
+#include "navixy_scan.h"
 
 /* Nesting left for an item inside {"data":[ ... ]}. */
 #define ITEM_JSONC_DEPTH (NVX_FRAME_MAX_DEPTH - 2)

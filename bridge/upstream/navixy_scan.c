@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * navixy_scan.c - the fast path for hot frames (see navixy_scan.h). One
+ * navixy_scan.c - the scanner of the fast path for hot frames (see
+ * navixy_scan.h; navixy_frame_fast.c decides when it is used). One
  * validating pass over the message (json_scan.h) that, on its way through,
  * notes each batch item's extent and the few fields the bridge reads:
  * source_id / tracker_id, and for states gps and connection_status. The
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_cost.h"
 #include "json_scan.h"
 
 /* What one object level of an item holds. */
@@ -257,37 +257,12 @@ int nvx_scan_item(enum nvx_event_kind ev, const char *p, size_t len, int depth,
 	return ev == NVX_EVENT_READINGS_BATCH ? readings_item(&one, out) : state_item(&one, out, f);
 }
 
-int nvx_frame_parse_bounded(const char *msg, size_t len, size_t budget, struct nvx_frame *out,
-			    char *err, size_t errlen)
+int nvx_scan_frame(const char *text, size_t len, struct nvx_frame *out)
 {
 	struct walk w;
-	char *copy = NULL;
 	memset(&w, 0, sizeof(w));
 	memset(out, 0, sizeof(*out));
-	/* json_scan does not look at UTF-8 and the raw items are spliced into
-	 * payloads as they are: the text is checked once here (valid text is
-	 * used as it is, so valid frames give the same bytes as before). */
-	const char *text = msg ? nvx_frame_utf8_text(msg, &len, &copy) : NULL;
-	int rc = text ? try_fast(text, len, out, &w) : -1;
+	int rc = try_fast(text, len, out, &w);
 	free(w.items);
-	if (rc != 0) {
-		nvx_frame_free(out);
-		/* text is valid UTF-8 now: no second copy. Above the budget a
-		 * batch goes item by item instead of as one json-c tree. */
-		if (!text || budget == SIZE_MAX || n2m_json_tree_cost(text, len) <= budget)
-			rc = nvx_frame_parse(text ? text : msg, len, out, err, errlen);
-		else
-			rc = nvx_frame_parse_items(text, len, budget, out, err, errlen);
-	}
-	if (rc == 0)
-		out->repaired_text = copy;
-	else
-		free(copy);
 	return rc;
-}
-
-int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
-			 size_t errlen)
-{
-	return nvx_frame_parse_bounded(msg, len, SIZE_MAX, out, err, errlen);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * navixy_scan.h - the fast path for the frames that carry nearly all the
+ * navixy_scan.h - the scanner of the fast path for the frames that carry nearly all the
  * traffic (state, state_batch, readings_batch as an array): one pass over
  * the message text with json_scan.h, no json-c tree. Each item is handed
  * over as its raw JSON text (struct nvx_item.raw) for the mapping's text
@@ -11,7 +11,8 @@
  * as json-c itself would print it, json_scan.h) and every item usable.
  * Anything else - other frame types, white space, escapes json-c would
  * rewrite, a bad item, a syntax error - goes to nvx_frame_parse, so errors,
- * their reasons and the bad-item counts are exactly the json-c path's.
+ * their reasons and the bad-item counts are exactly the json-c path's
+ * (nvx_frame_parse_fast in navixy_frame_fast.h makes that choice).
  */
 #ifndef N2M_NAVIXY_SCAN_H
 #define N2M_NAVIXY_SCAN_H
@@ -20,32 +21,11 @@
 
 #include "navixy_frame.h"
 
-/* Like nvx_frame_parse (same results, same errors, free with
- * nvx_frame_free), but hot frames come back with raw items (obj NULL).
- * The raw items point into msg: it must outlive the frame (or, when msg was
- * not valid UTF-8, into the frame's repaired_text). */
-int nvx_frame_parse_fast(const char *msg, size_t len, struct nvx_frame *out, char *err,
-			 size_t errlen);
-
-/* nvx_frame_parse_bounded's result for a message that no path may take. */
-#define NVX_FRAME_TOO_BIG (-2)
-
-/* nvx_frame_parse_fast with json-c's memory bounded by budget (bytes, as
- * json_cost.h estimates it). A message the fast path cannot take goes to
- * json-c whole only when its estimated tree fits the budget; otherwise a
- * state_batch or readings_batch array goes item by item (navixy_items.c):
- * canonical items raw as on the fast path, the others each parsed alone
- * (if it fits the budget), printed canonically into the frame's text and
- * their tree freed, so the frame costs about the message again at most.
- * Anything else returns NVX_FRAME_TOO_BIG with the reason in err. Below
- * the budget the results are exactly nvx_frame_parse's. */
-int nvx_frame_parse_bounded(const char *msg, size_t len, size_t budget, struct nvx_frame *out,
-			    char *err, size_t errlen);
-
-/* The item path of nvx_frame_parse_bounded alone (0, -1 never,
- * NVX_FRAME_TOO_BIG). */
-int nvx_frame_parse_items(const char *msg, size_t len, size_t budget, struct nvx_frame *out,
-			  char *err, size_t errlen);
+/* The fast path alone: 0 with *out (free with nvx_frame_free) when text
+ * (valid UTF-8) is a hot frame in canonical JSON with every item usable,
+ * else -1 (then *out is to be freed too and the caller parses it another
+ * way). */
+int nvx_scan_frame(const char *text, size_t len, struct nvx_frame *out);
 
 /* One batch item as the fast path takes it: 0 and *out (raw, pointing into
  * p; a state's fields in *f) when p[0..len) is exactly one canonical value

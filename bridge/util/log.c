@@ -104,3 +104,23 @@ const char *n2m_log_quote(char *buf, size_t cap, const char *text)
 	n2m_log_escape_quoted(buf, cap, text, len);
 	return buf;
 }
+
+static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
+
+const char *n2m_log_level_name(enum n2m_log_level level)
+{
+	if ((unsigned)level >= sizeof(log_level_names) / sizeof(log_level_names[0]))
+		return "unknown";
+	return log_level_names[level];
+}
+
+int n2m_log_level_parse(const char *name, enum n2m_log_level *out)
+{
+	for (size_t i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++) {
+		if (name && strcmp(name, log_level_names[i]) == 0) {
+			*out = (enum n2m_log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -14,8 +14,15 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
-#include "config.h"
+enum n2m_log_level { N2M_LOG_ERROR = 0, N2M_LOG_WARN, N2M_LOG_INFO, N2M_LOG_DEBUG };
+
+/* "error", "warn", "info", "debug" (log.level, the log_level command);
+ * "unknown" out of range. */
+const char *n2m_log_level_name(enum n2m_log_level level);
+/* 0 and *out for one of those names, else -1. */
+int n2m_log_level_parse(const char *name, enum n2m_log_level *out);
 
 struct n2m_log {
 	atomic_int level;  /* enum n2m_log_level */

@@ -41,25 +41,3 @@ int n2m_bucket_take(struct n2m_token_bucket *b, int64_t now_ms)
 	b->milli -= 1000u;
 	return 1;
 }
-
-uint64_t n2m_log_gate_hit(struct n2m_log_gate *g, int64_t now_ms, int64_t interval_ms)
-{
-	g->pending++;
-	if (g->next_ms != 0 && now_ms < g->next_ms)
-		return 0;
-	uint64_t n = g->pending;
-	g->pending = 0;
-	g->next_ms = now_ms + (interval_ms > 0 ? interval_ms : 1);
-	return n;
-}
-
-uint64_t n2m_log_gate_total(struct n2m_log_gate *g, uint64_t total, uint64_t *reported,
-			    int64_t now_ms, int64_t interval_ms)
-{
-	if (total <= *reported || (g->next_ms != 0 && now_ms < g->next_ms))
-		return 0;
-	uint64_t n = total - *reported;
-	*reported = total;
-	g->next_ms = now_ms + (interval_ms > 0 ? interval_ms : 1);
-	return n;
-}

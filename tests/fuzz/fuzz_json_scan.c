@@ -18,7 +18,8 @@
 
 #include "fuzz_exact.h"
 #include "json_scan.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
+#include "navixy_items.h"
 
 static void check_items(const char *text, size_t len)
 {

@@ -14,7 +14,7 @@
 #include "fuzz_exact.h"
 #include "mapping.h"
 #include "navixy_frame.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "tracker_table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

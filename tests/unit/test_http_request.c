@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_http_request.c - the health endpoint's HTTP/1.x request parser, its
- * routing and response heads (http_request.c), and the log throttle used
- * for its refusals (log_throttle.c).
+ * routing and response heads (http_request.c). The log throttle used for
+ * its refusals is test_log_throttle.c's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "http_request.h"
-#include "log_throttle.h"
 
 /* Parses an exact-size heap copy, so a sanitizer build sees any read past
  * the bytes received. */
@@ -228,18 +227,6 @@ static void response_heads(void **state)
 	assert_string_equal(n2m_http_reason(431), "Request Header Fields Too Large");
 }
 
-static void throttle_reports_once_per_period_with_the_count(void **state)
-{
-	struct n2m_log_throttle t = { 0, 0 };
-
-	(void)state;
-	assert_int_equal(n2m_log_throttle_hit(&t, 1000, 10000), 1);   /* first: at once */
-	assert_int_equal(n2m_log_throttle_hit(&t, 1001, 10000), 0);
-	assert_int_equal(n2m_log_throttle_hit(&t, 10999, 10000), 0);
-	assert_int_equal(n2m_log_throttle_hit(&t, 11000, 10000), 3);  /* two held back + this */
-	assert_int_equal(n2m_log_throttle_hit(&t, 50000, 10000), 1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,7 +238,6 @@ int main(void)
 		cmocka_unit_test(heads_are_bounded),
 		cmocka_unit_test(routes),
 		cmocka_unit_test(response_heads),
-		cmocka_unit_test(throttle_reports_once_per_period_with_the_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@
 #include "config.h"
 #include "json_scan.h"
 #include "mapping.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "readings_merge.h"
 #include "readings_text.h"
 #include "tracker_table.h"

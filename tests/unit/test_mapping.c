@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_mapping.c - tracker updates to publications: topics, every payload
- * field, retain/QoS, dedupe, dirty tracking, stale, lifecycle, clear, resync.
+ * field, retain/QoS, dedupe, stale, lifecycle, clear, resync.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -233,26 +233,21 @@ static void compact_state(void **state)
 	assert_non_null(strstr(pub(f, "location")->payload, "14.330065796228606"));
 }
 
-static void dedupe_and_dirty(void **state)
+static void dedupe_and_resync(void **state)
 {
 	struct fixture *f = *state;
 	const char *st = "{\"source_id\":1,\"gps\":{\"updated\":\"2025-10-09T00:34:00Z\",\"location\":{\"lat\":1,\"lng\":2}},"
 			 "\"connection_status\":\"active\"}";
 	assert_int_equal(map_state_text(f, st), 0);
 	assert_int_equal(f->out.n, 3);
-	uint32_t snap = (1u << N2M_CLASS_STATE) | (1u << N2M_CLASS_LOCATION) | (1u << N2M_CLASS_AVAILABILITY);
-	assert_int_equal(f->tr->dirty & snap, snap);
 	/* the same state again while the first is in flight: nothing new */
 	n2m_pub_list_clear(&f->out);
 	assert_int_equal(map_state_text(f, st), 0);
 	assert_int_equal(f->out.n, 0);
-	/* broker outage: nothing confirmed; dirty republishes all three */
-	assert_int_equal(n2m_map_dirty(&f->ctx, f->tr, &f->out, f->err, sizeof(f->err)), 0);
+	/* broker outage: nothing confirmed; the reconnect's resync renders all three */
+	assert_int_equal(n2m_map_resync(&f->ctx, f->tr, &f->out, f->err, sizeof(f->err)), 0);
 	assert_int_equal(f->out.n, 3);
 	confirm_all(f);
-	assert_int_equal(f->tr->dirty & snap, 0);
-	assert_int_equal(n2m_map_dirty(&f->ctx, f->tr, &f->out, f->err, sizeof(f->err)), 0);
-	assert_int_equal(f->out.n, 0);
 	/* only the connection changes: state and availability, not location */
 	assert_int_equal(map_state_text(f, "{\"source_id\":1,\"gps\":{\"updated\":\"2025-10-09T00:34:00Z\","
 				     "\"location\":{\"lat\":1,\"lng\":2}},\"connection_status\":\"offline\"}"), 0);
@@ -265,7 +260,6 @@ static void dedupe_and_dirty(void **state)
 	assert_int_equal(map_state_text(f, st), 0);
 	assert_int_equal(f->out.n, 2);
 	n2m_pub_list_clear(&f->out); /* lost */
-	assert_true(f->tr->dirty & (1u << N2M_CLASS_AVAILABILITY));
 }
 
 static void non_retained_classes_stream(void **state)
@@ -279,7 +273,6 @@ static void non_retained_classes_stream(void **state)
 	assert_int_equal(f->out.n, 2); /* both state publications, no dedupe */
 	assert_false(f->out.items[1].retain);
 	assert_int_equal(f->out.items[1].qos, 0);
-	assert_false(f->tr->dirty & (1u << N2M_CLASS_STATE));
 }
 
 static void readings_merge_and_publish(void **state)
@@ -519,7 +512,7 @@ int main(void)
 		T(location_from_strings_and_precision),
 		T(availability_values),
 		T(compact_state),
-		T(dedupe_and_dirty),
+		T(dedupe_and_resync),
 		T(non_retained_classes_stream),
 		T(readings_merge_and_publish),
 		T(iot_monitor_entry),

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "navixy_frame.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "utf8.h"
 #include "unit_data.h"
 

@@ -20,7 +20,7 @@
 #include "config.h"
 #include "json_cost.h"
 #include "mapping.h"
-#include "navixy_scan.h"
+#include "navixy_frame_fast.h"
 #include "tracker_table.h"
 
 static void cost_counts_structure_outside_strings(void **state)

@@ -22,7 +22,7 @@
 
 #include "hash64.h"
 #include "mapping.h"
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 #include "topic.h"
 
 /* ---------- a fake MQTT side ---------- */

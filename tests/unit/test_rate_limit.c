@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_rate_limit.c - the token bucket (a burst, then the rate, exact
- * refill however the time is sliced, no overflow after a long idle time)
- * and the log gate (one line per interval carrying the count).
+ * refill however the time is sliced, no overflow after a long idle time).
+ * Log lines about refused requests: test_log_throttle.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,38 +56,11 @@ static void idle_fills_to_burst_only(void **state)
 	assert_int_equal(take_n(&b, 5, 1000), 1);
 }
 
-static void gate_logs_once_per_interval(void **state)
-{
-	(void)state;
-	struct n2m_log_gate g = { 0 };
-
-	assert_int_equal(n2m_log_gate_hit(&g, 100, 10000), 1); /* the first one at once */
-	for (int i = 0; i < 999; i++)
-		assert_int_equal(n2m_log_gate_hit(&g, 200 + i, 10000), 0);
-	assert_int_equal(n2m_log_gate_hit(&g, 10100, 10000), 1000); /* 999 + this one */
-	assert_int_equal(n2m_log_gate_hit(&g, 10101, 10000), 0);
-}
-
-static void gate_over_a_running_total(void **state)
-{
-	(void)state;
-	struct n2m_log_gate g = { 0 };
-	uint64_t reported = 0;
-
-	assert_int_equal(n2m_log_gate_total(&g, 0, &reported, 0, 1000), 0); /* nothing new */
-	assert_int_equal(n2m_log_gate_total(&g, 5, &reported, 10, 1000), 5);
-	assert_int_equal(n2m_log_gate_total(&g, 50, &reported, 500, 1000), 0);
-	assert_int_equal(n2m_log_gate_total(&g, 70, &reported, 1010, 1000), 65);
-	assert_int_equal(reported, 70);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(burst_then_rate),
 		cmocka_unit_test(idle_fills_to_burst_only),
-		cmocka_unit_test(gate_logs_once_per_interval),
-		cmocka_unit_test(gate_over_a_running_total),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

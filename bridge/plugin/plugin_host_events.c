@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * plugin_events.c - tracker events for plugins, derived from the
+ * plugin_host_events.c - tracker events for plugins, derived from the
  * publications the bridge sends (see n2m_plugin_host_before_publication
  * and n2m_plugin_host_after_publish in plugin_host.h). Deriving them there
  * needs two hooks in the bridge and covers every path that changes a
@@ -12,7 +12,7 @@
  * discovery configs) is gone before the topics are emptied: a consumer
  * never applies a config to an empty payload.
  */
-#include "plugin_host.h"
+#include "plugin_host_internal.h"
 
 #include <string.h>
 

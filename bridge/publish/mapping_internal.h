@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mapping_parts.h - what mapping.c shares with mapping_text.c (the raw-text
+ * mapping_internal.h - what mapping.c shares with mapping_text.c (the raw-text
  * fast path): appending publications and the small shared rules. Not for
  * use outside the mapping.
  */
-#ifndef N2M_MAPPING_PARTS_H
-#define N2M_MAPPING_PARTS_H
+#ifndef N2M_MAPPING_INTERNAL_H
+#define N2M_MAPPING_INTERNAL_H
 
 #include "mapping.h"
 
 enum emit_mode {
 	EMIT_DEDUPE = 0, /* skip a retained payload the broker has or will have */
-	EMIT_ALWAYS,     /* resync and dirty: send regardless */
+	EMIT_ALWAYS,     /* resync: send regardless */
 	EMIT_CLEAR,      /* empty retained payload removing the topic */
 };
 

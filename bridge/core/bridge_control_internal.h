@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bridge_control_parts.h - what the control plane's files share
- * (bridge_control.c: requests and responses, list/resync/health;
+ * bridge_control_internal.h - what the control plane's files share
+ * (bridge_control.c: the request dispatch, list/resync/health;
+ * bridge_control_reply.c: where and how a request is answered;
  * bridge_control_subs.c: subscribe/unsubscribe and the requests waiting
  * for Navixy; bridge_control_health.c: the counters). Not for use outside
  * the control plane.
  */
-#ifndef N2M_BRIDGE_CONTROL_PARTS_H
-#define N2M_BRIDGE_CONTROL_PARTS_H
+#ifndef N2M_BRIDGE_CONTROL_INTERNAL_H
+#define N2M_BRIDGE_CONTROL_INTERNAL_H
 
 #include <stdint.h>
 
 #include <json-c/json.h>
 
 #include "bridge_control.h"
-#include "bridge_parts.h"
+#include "bridge_internal.h"
 #include "control_request.h"
+#include "log_throttle.h"
 #include "rate_limit.h"
 
 /* Requests waiting for Navixy at once; more are answered "pending" at
@@ -69,12 +71,12 @@ struct n2m_control {
 	/* The trust boundary (bridge_control_guard.c). */
 	struct n2m_token_bucket bucket;  /* control.max_requests_per_s, request_burst */
 	struct n2m_token_bucket answers; /* rate_limited answers: the same rate and burst */
-	struct n2m_log_gate rate_gate;   /* control.rate_limited lines */
+	struct n2m_log_throttle rate_gate; /* control.rate_limited lines */
 	char **allow;                    /* control.response_topic_allow prefixes */
 	size_t n_allow;
 };
 
-/* bridge_control.c */
+/* bridge_control_reply.c: the answers (called by every other control file). */
 void ctl_reply_free(struct ctl_reply *r);
 /* Publishes the response to every target of r; takes ownership of data. */
 void ctl_answer_ok(struct bridge *b, struct ctl_reply *r, struct json_object *data);
