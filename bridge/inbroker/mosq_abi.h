@@ -23,6 +23,7 @@
 #define MOSQ_LOG_WARNING (1 << 2)
 #define MOSQ_LOG_ERR (1 << 3)
 enum {
+	MOSQ_ERR_NO_SUBSCRIBERS = -3,
 	MOSQ_ERR_SUCCESS = 0,
 	MOSQ_ERR_NOMEM = 1,
 	MOSQ_ERR_INVAL = 3,

@@ -102,7 +102,8 @@ static int send_now(struct n2m_mqtt *m, const char *topic, const void *payload, 
 		const struct n2m_broker_stop *stop = m->client;
 		int rc = stop->queue(NULL, topic, (uint8_t)qos, (uint32_t)len, payload, retain, 0, &props);
 		mosquitto_property_free_all(&props);
-		return rc;
+		/* Stored (and retained) even when nobody is subscribed now. */
+		return rc == MOSQ_ERR_NO_SUBSCRIBERS ? MOSQ_ERR_SUCCESS : rc;
 	}
 	return mosquitto_broker_publish_copy(NULL, topic, (int)len, payload, qos, retain != 0,
 					     props);
