@@ -15,10 +15,11 @@
  * state because the core calls lws_* by name, as with any library.
  *
  * The sanitizer runtime refuses RTLD_DEEPBIND through its dlopen
- * interceptor; the ASan build takes libc's dlopen (the next one after the
- * interceptor) and loads the same way.
+ * interceptor; the ASan build calls libc's dlopen directly and loads the
+ * same way (libwebsockets then allocates through libc's malloc, which is
+ * consistent: it frees only what it allocated).
  */
-#define _GNU_SOURCE /* RTLD_DEEPBIND, RTLD_NEXT */
+#define _GNU_SOURCE /* RTLD_DEEPBIND, RTLD_NOLOAD */
 #include "lws_isolate.h"
 
 #include <dlfcn.h>
@@ -98,9 +99,11 @@ static void *open_own_copy(void)
 {
 	dlopen_fn open = dlopen;
 #ifdef N2M_SANITIZE
-	void *next = dlsym(RTLD_NEXT, "dlopen");
-	if (next)
-		memcpy(&open, &next, sizeof open);
+	/* libc's own dlopen, not the sanitizer's interceptor of that name. */
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	void *own = libc ? dlsym(libc, "dlopen") : NULL;
+	if (own)
+		memcpy(&open, &own, sizeof open);
 #endif
 	return open(LWS_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
 }

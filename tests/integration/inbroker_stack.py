@@ -45,13 +45,34 @@ class PluginBroker(Broker):
         self.conf_path = conf_path
         self.log_path = os.path.join(workdir, "mosquitto.log")
 
-    def start(self, wait=True):
+    def config_text(self):
+        """config/mosquitto.conf with the plugin; with self.example, the
+        shipped example config/mosquitto-inbroker.conf (and its ACL) with
+        this test's paths and port instead."""
+        if getattr(self, "example", False):
+            return self.example_text()
         with open(os.path.join(SOURCE_DIR, "config/mosquitto.conf")) as f:
             text = f.read().replace("@PORT@", str(self.port))
         if self.persistence:
             text = text.replace("persistence false", "persistence true")
             text += f"\npersistence_location {self.workdir}/\nautosave_interval 1\n"
-        text += f"\nplugin {PLUGIN}\nplugin_opt_config {self.conf_path}\n"
+        return text + f"\nplugin {PLUGIN}\nplugin_opt_config {self.conf_path}\n"
+
+    def example_text(self):
+        acl = os.path.join(self.workdir, "navixy2mqtt.acl")
+        shutil.copy(os.path.join(SOURCE_DIR, "config/mosquitto-inbroker.acl"), acl)
+        with open(os.path.join(SOURCE_DIR, "config/mosquitto-inbroker.conf")) as f:
+            text = f.read()
+        for old, new in (("/usr/local/lib/navixy2mqtt/navixy2mqtt_mosquitto.so", PLUGIN),
+                         ("/usr/local/etc/navixy2mqtt/navixy2mqtt.conf", self.conf_path),
+                         ("/etc/mosquitto/navixy2mqtt.acl", acl),
+                         ("listener 1883", f"listener {self.port} 127.0.0.1")):
+            assert old in text, old
+            text = text.replace(old, new)
+        return text + "log_dest stderr\n"
+
+    def start(self, wait=True):
+        text = self.config_text()
         if os.geteuid() == 0:
             # Started as root, mosquitto runs as user mosquitto, and so does
             # the plugin (docs/in-broker.md): it could not read the test's

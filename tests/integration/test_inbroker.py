@@ -17,6 +17,8 @@ import subprocess
 import time
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 import pytest
 
 import test_control_commands
@@ -183,42 +185,63 @@ def test_plugin_threads_block_every_signal(make_inbroker):
                what="the reload")
 
 
-def test_control_request_denied_by_the_acl_never_reaches_the_plugin(make_inbroker):
+def test_example_config_and_acl(make_inbroker):
+    """config/mosquitto-inbroker.conf and .acl as shipped: the plugin runs,
+    a control request from a client the ACL does not let publish there never
+    reaches it, one from navixy-admin is answered on its own response topic,
+    and Home Assistant's birth message gets through."""
     stack = make_inbroker(start_bridge=False)
-    acl = os.path.join(stack.broker.workdir, "acl")
-    with open(acl, "w") as f:
-        f.write("user controller\ntopic readwrite navixy/bridge/#\n\n"
-                "pattern read navixy/#\n")
-    original = stack.broker.start
+    stack.broker.example = True
+    with open(stack.bridge.conf_path, "a"):
+        pass
+    original = stack.bridge.write_config
 
-    def start(wait=True):
-        original(wait=False)
-        stack.broker.stop()
-        conf = os.path.join(stack.broker.workdir, "mosquitto.conf")
-        with open(conf, "a") as f:
-            f.write(f"acl_file {acl}\n")
-        stack.broker.proc = subprocess.Popen(
-            ["timeout", "170", "mosquitto", "-c", conf],
-            stdout=open(stack.broker.log_path, "ab"), stderr=subprocess.STDOUT,
-            env=dict(os.environ, LD_PRELOAD=os.environ.get("LD_PRELOAD", "")))
-        wait_until(stack.broker._accepts, 20, what="mosquitto with the ACL")
-    stack.broker.start = start
+    def write_config():
+        original()
+        with open(stack.bridge.conf_path, "a") as f:
+            f.write('plugins = ( { name = "homeassistant"; } );\n')
+    stack.bridge.write_config = write_config
     stack.bridge.start()
     sub = stack.subscribe()
-    wait_connected(stack, sub)
+    ids = wait_connected(stack, sub)
     anon = Control(stack.broker.port)
+    admin = mqtt.Client(client_id="admin", protocol=mqtt.MQTTv5)
+    admin.username_pw_set("navixy-admin")
+    replies = []
+    admin.on_message = lambda c, u, m: replies.append((m.topic, bytes(m.payload)))
+    admin.connect("127.0.0.1", stack.broker.port)
+    admin.loop_start()
     try:
+        admin.subscribe("reply/navixy-admin/#", qos=1)
         anon.publish("list", {"transaction": "denied"})
-        allowed = mqtt.Client(client_id="controller", protocol=mqtt.MQTTv5)
-        allowed.username_pw_set("controller")
-        allowed.connect("127.0.0.1", stack.broker.port)
-        allowed.loop_start()
-        allowed.publish("navixy/bridge/request/list", json.dumps({"transaction": "allowed"}),
-                        qos=1).wait_for_publish(5)
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = "reply/navixy-admin/1"
+        props.CorrelationData = b"c1"
+        wait_until(lambda: admin.is_connected(), 5, what="navixy-admin connected")
+        time.sleep(0.3)  # the SUBACK
+        admin.publish("navixy/bridge/request/list", json.dumps({"transaction": "allowed"}),
+                      qos=1, properties=props).wait_for_publish(5)
+        wait_until(lambda: replies, 10, what="the answer on reply/navixy-admin/1")
+        assert json.loads(replies[0][1])["transaction"] == "allowed"
         anon.wait_response("list", lambda r: r.get("transaction") == "allowed")
         time.sleep(0.5)
         assert not anon.responses("list", lambda r: r.get("transaction") == "denied")
-        allowed.loop_stop()
-        allowed.disconnect()
+        sent = stack.bridge.log().count("discovery sent")
+        ha = mqtt.Client(client_id="ha")
+        ha.username_pw_set("homeassistant")
+        configs = []
+        ha.on_message = lambda c, u, m: configs.append(m.topic)
+        ha.connect("127.0.0.1", stack.broker.port)
+        ha.loop_start()
+        ha.subscribe("homeassistant/#", qos=1)
+        ha.publish("homeassistant/status", "online", qos=1).wait_for_publish(5)
+        wait_until(lambda: stack.bridge.log().count("discovery sent") > sent, 10,
+                   what="the birth message to reach the plugin")
+        wait_until(lambda: f"homeassistant/device_tracker/navixy_{ids[0]}/location/config"
+                   in configs, 10, what="Home Assistant reading its discovery topics")
+        ha.loop_stop()
+        ha.disconnect()
     finally:
+        admin.loop_stop()
+        admin.disconnect()
         anon.close()
