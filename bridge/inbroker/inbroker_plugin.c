@@ -116,12 +116,13 @@ static int on_tick(int event, void *event_data, void *userdata)
 	(void)event_data;
 	if (p->shut_down)
 		return MOSQ_ERR_SUCCESS;
-	if (n2m_broker_stopping(&p->stop)) {
-		/* The loop's last turn: the last chance to publish `offline`. */
+	if (!n2m_broker_stopping(&p->stop))
+		service(p->b);
+	/* Checked again after servicing: a signal taken meanwhile (the poll
+	 * calls in service() are where it lands while the plugin is busy)
+	 * also makes this the loop's last turn, the last chance for `offline`. */
+	if (n2m_broker_stopping(&p->stop))
 		shut_down(p, N2M_BROKER_FINAL);
-		return MOSQ_ERR_SUCCESS;
-	}
-	service(p->b);
 	return MOSQ_ERR_SUCCESS;
 }
 

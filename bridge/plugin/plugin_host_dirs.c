@@ -108,7 +108,7 @@ static const char *own_module(void)
 	if (!dladdr((void *)n2m_plugin_module_dirs, &info) || !info.dli_fname)
 		return NULL;
 	len = strlen(info.dli_fname);
-	if (info.dli_fname[0] != '/' || len < 3 || strcmp(info.dli_fname + len - 3, ".so") != 0)
+	if (len < 3 || strcmp(info.dli_fname + len - 3, ".so") != 0)
 		return NULL;
 	return info.dli_fname;
 }

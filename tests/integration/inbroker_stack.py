@@ -9,6 +9,7 @@ The plugin is found next to $N2M_BRIDGE (build/bridge/), or at
 $N2M_INBROKER_PLUGIN. For a sanitizer build of the plugin, the sanitizer
 runtimes are preloaded into mosquitto (the plugin cannot bring them)."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,13 +18,12 @@ import tempfile
 import pytest
 
 from conftest import (BRIDGE, SERVER_LIFETIME_S, SOURCE_DIR, Bridge, Broker, Sim, Stack,
-                      bridge_settings, stop_process, wait_until, wrapped_pid)
+                      bridge_settings, stop_process, valgrind_prefix, wait_until,
+                      wrapped_pid)
 
-PLUGIN = os.environ.get("N2M_INBROKER_PLUGIN",
-                        os.path.join(os.path.dirname(BRIDGE), "navixy2mqtt_mosquitto.so"))
-SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                     "definitely lost in", "indirectly lost in", "Invalid read of",
-                     "Invalid write of")
+PLUGIN = os.path.abspath(os.environ.get(
+    "N2M_INBROKER_PLUGIN", os.path.join(os.path.dirname(BRIDGE), "navixy2mqtt_mosquitto.so")))
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 def sanitizer_preload():
@@ -88,7 +88,13 @@ class PluginBroker(Broker):
             # The broker's own exit-time allocations are not the plugin's.
             env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(["timeout", str(SERVER_LIFETIME_S), "mosquitto", "-c", conf],
+        # N2M_VALGRIND=1: the broker, and so the plugin, under memcheck
+        # (conftest.valgrind_prefix: exit 99 on an error or a definite leak).
+        memcheck = valgrind_prefix(self.workdir)
+        if memcheck:
+            memcheck.append("--fullpath-after=")  # our frames name SOURCE_DIR
+        self.proc = subprocess.Popen(["timeout", str(SERVER_LIFETIME_S)]
+                                     + memcheck + ["mosquitto", "-c", conf],
                                      stdout=log, stderr=log, env=env)
         if wait:
             wait_until(lambda: self._accepts() or self.proc.poll() is not None, 20,
@@ -143,7 +149,14 @@ def make_inbroker_stack(workdir, sim_args=(), persistence=False, start_bridge=Tr
     return stack
 
 
+VALGRIND_MARKERS = ("definitely lost in", "indirectly lost in", "Invalid read of",
+                    "Invalid write of", "uninitialised value")
+
+
 def scan_sanitizer(path):
+    """A sanitizer report, or a memcheck record with the plugin's code in its
+    stack (the broker's own, e.g. its config strings when a plugin refuses to
+    load and it exits at once, are not the plugin's)."""
     if not os.path.exists(path):
         return None
     with open(path, errors="replace") as f:
@@ -151,6 +164,9 @@ def scan_sanitizer(path):
     for marker in SANITIZER_MARKERS:
         if marker in text:
             return text[text.index(marker):][:3000]
+    for record in re.split(r"==\d+== \n", text):
+        if any(m in record for m in VALGRIND_MARKERS) and SOURCE_DIR in record:
+            return record[:3000]
     return None
 
 

@@ -4,7 +4,8 @@
 
 The standalone suite's own tests run here a second time, in both modes
 (make_any): the tracker topics and retain flags, live updates, bridge/health,
-the control plane with MQTT 5 response topic and correlation data, the
+/metrics on the health port, the control plane with MQTT 5 response topic
+and correlation data, the
 Home Assistant and OwnTracks plugins (HA's birth message included), SIGHUP
 reload and an upstream drop. What only the plugin does is tested below:
 bridge/state `offline` when the broker stops, a bad config refusing the
@@ -30,7 +31,7 @@ import test_reload
 import test_topics
 from conftest import BRIDGE, Subscriber, wait_connected, wait_until
 from control_client import Control
-from inbroker_stack import PluginBroker, make_any, make_inbroker  # noqa: F401 (fixtures)
+from inbroker_stack import make_any, make_inbroker  # noqa: F401 (fixtures)
 
 
 # ---------- the standalone tests, in both modes ----------
@@ -46,6 +47,10 @@ def test_live_updates_follow_the_simulator(make_any):
 
 def test_health_topic(make_any):
     test_health.test_health_topic_fields_and_counters_move(make_any)
+
+
+def test_metrics_page(make_any):
+    test_health.test_metrics_page_is_valid_prometheus_text(make_any)
 
 
 def test_control_plane_mqtt5_response_topic_and_correlation(make_any):
@@ -106,12 +111,8 @@ def test_offline_is_retained_across_a_restart_without_the_plugin(make_inbroker, 
     sub.close()
     stack.subscribers.remove(sub)
     assert stack.bridge.stop() == 0
-    # The same broker and database, the plugin no longer loaded.
-    plain = PluginBroker(stack.broker.workdir, stack.broker.conf_path, persistence=True)
-    plain.port = stack.broker.port
+    # The same broker config and database, the plugin no longer loaded.
     conf = os.path.join(stack.broker.workdir, "mosquitto.conf")
-    plain.start(wait=False)
-    plain.stop()
     with open(conf) as f:
         text = "".join(line for line in f if not line.startswith("plugin"))
     with open(conf, "w") as f:
