@@ -125,6 +125,11 @@ static int check_config(const struct n2m_config *cfg)
 	if (n2m_check_config_plugins(cfg, stderr) != 0)
 		return 1;
 	n2m_config_print(cfg, stdout);
+	/* A comment, so the output still loads as a config file. */
+	printf("# in-broker mode (navixy2mqtt_mosquitto.so, docs/in-broker.md) ignores the mqtt "
+	       "connection settings url, username, password, protocol, keepalive_s, ca_file, "
+	       "cert_file, key_file, key_password, tls_verify, connect_timeout_s and max_inflight: "
+	       "the broker it runs in is the connection\n");
 	return 0;
 }
 

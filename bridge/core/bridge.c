@@ -124,7 +124,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
 }
 
-static void shutdown_cleanly(struct bridge *b)
+void bridge_shutdown(struct bridge *b)
 {
 	size_t len = 0;
 	char *unsub = NULL;
@@ -154,7 +154,7 @@ static void shutdown_cleanly(struct bridge *b)
 		(unsigned long long)b->counters.frames_in, (unsigned long long)b->counters.publishes);
 }
 
-int bridge_run(struct bridge *b)
+int bridge_start(struct bridge *b)
 {
 	char mqtt_url[512], api_url[512];
 	n2m_redact_url(b->cfg.mqtt.url, mqtt_url, sizeof mqtt_url);
@@ -170,6 +170,13 @@ int bridge_run(struct bridge *b)
 		n2m_upstream_start(&b->upstream);
 	lws_sul_schedule(b->lws, 0, &b->sul_tick, on_tick, TICK_US);
 	bridge_health_start(b);
+	return 0;
+}
+
+int bridge_run(struct bridge *b)
+{
+	if (bridge_start(b) != 0)
+		return -1;
 	while (!b->signals->stop) {
 		if (lws_service(b->lws, 0) < 0)
 			break;
@@ -178,7 +185,7 @@ int bridge_run(struct bridge *b)
 			bridge_reload(b);
 		}
 	}
-	shutdown_cleanly(b);
+	bridge_shutdown(b);
 	return 0;
 }
 

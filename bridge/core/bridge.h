@@ -119,8 +119,17 @@ int bridge_init(struct bridge *b, struct n2m_config *cfg, struct n2m_signal_flag
 		char *err, size_t errlen);
 
 /* Runs until signals->stop, then shuts down cleanly: unsubscribe upstream,
- * close it with 1000, publish `offline`, disconnect. Returns 0. */
+ * close it with 1000, publish `offline`, disconnect. Returns 0, or -1 if
+ * it could not start. bridge_start + serving b->lws + bridge_shutdown. */
 int bridge_run(struct bridge *b);
+
+/* The parts of bridge_run for a host that owns the loop (the Mosquitto
+ * plugin, bridge/inbroker/): bridge_start starts MQTT, upstream, the tick
+ * timer and the health port (0, or -1); the host then services b->lws
+ * without blocking and calls bridge_reload itself; bridge_shutdown is the
+ * clean stop above (it services b->lws for up to 2 s). */
+int bridge_start(struct bridge *b);
+void bridge_shutdown(struct bridge *b);
 
 /* SIGHUP: reloads what can change at run time from cfg->source_path and
  * logs what needs a restart. Returns 0, or -1 if the new file is invalid

@@ -6,10 +6,14 @@
  * The search starts from the running executable, not from paths fixed
  * when the build was configured: `cmake --install build --prefix P` puts
  * the daemon in P/bin and the plugins in P/lib/navixy2mqtt/plugins, and
- * that pair must work whatever P is.
+ * that pair must work whatever P is. Inside the Mosquitto plugin the
+ * running executable is the broker: the search starts from the plugin's
+ * own file instead (n2m_plugin_module_dirs).
  */
+#define _GNU_SOURCE /* dladdr */
 #include "plugin_host_internal.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +76,43 @@ void n2m_plugin_default_dirs(const char *exe, struct n2m_plugin_dirs *d)
 	d->dirs[k] = N2M_PLUGIN_DIR;
 }
 
+void n2m_plugin_module_dirs(const char *module, struct n2m_plugin_dirs *d)
+{
+	size_t dir_len = module ? parent_len(module) : 0, k = 0;
+
+	memset(d, 0, sizeof *d);
+	if (dir_len && dir_len + sizeof "/plugins" <= sizeof d->installed) {
+		/* <dir>/plugins: the install layout, <prefix>/lib/navixy2mqtt/. */
+		memcpy(d->installed, module, dir_len);
+		memcpy(d->installed + dir_len, "/plugins", sizeof "/plugins");
+		d->dirs[k++] = d->installed;
+		/* <dir>/../plugins: the build tree, build/bridge/ -> build/plugins. */
+		memcpy(d->build_tree, module, dir_len);
+		d->build_tree[dir_len] = '\0';
+		size_t up = parent_len(d->build_tree);
+		if (up) {
+			memcpy(d->build_tree + up, "/plugins", sizeof "/plugins");
+			d->dirs[k++] = d->build_tree;
+		}
+	}
+	d->dirs[k] = N2M_PLUGIN_DIR;
+}
+
+/* The file this code was loaded from when it is a shared object (the
+ * Mosquitto plugin), else NULL. */
+static const char *own_module(void)
+{
+	Dl_info info;
+	size_t len;
+
+	if (!dladdr((void *)n2m_plugin_module_dirs, &info) || !info.dli_fname)
+		return NULL;
+	len = strlen(info.dli_fname);
+	if (len < 3 || strcmp(info.dli_fname + len - 3, ".so") != 0)
+		return NULL;
+	return info.dli_fname;
+}
+
 static int try_dir(const char *dir, const char *name, char *out, size_t cap, char *err,
 		   size_t errlen)
 {
@@ -93,7 +134,10 @@ int n2m_plugin_find(const char *name, const char *const *dirs, char *out, size_t
 	struct n2m_plugin_dirs defaults;
 	char tried[1024] = "";
 
-	if (!dirs) {
+	if (!dirs && own_module()) {
+		n2m_plugin_module_dirs(own_module(), &defaults);
+		dirs = defaults.dirs;
+	} else if (!dirs) {
 		char exe[N2M_PLUGIN_DIR_MAX];
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 		exe[n > 0 ? n : 0] = '\0';

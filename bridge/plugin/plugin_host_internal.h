@@ -71,9 +71,15 @@ struct n2m_plugin_dirs {
 };
 void n2m_plugin_default_dirs(const char *exe, struct n2m_plugin_dirs *d);
 
+/* The same inside the Mosquitto plugin, from the plugin's own file
+ * (module): <its dir>/plugins (installed in <prefix>/lib/navixy2mqtt/),
+ * <its dir>/../plugins (build/bridge/ -> build/plugins), N2M_PLUGIN_DIR. */
+void n2m_plugin_module_dirs(const char *module, struct n2m_plugin_dirs *d);
+
 /* Finds plugins/<name>/<name>.so (plugin_host_dirs.c): the first existing
  * <dir>/<name>/<name>.so of dirs, or with dirs NULL of
- * n2m_plugin_default_dirs for /proc/self/exe. Returns 0 with the path in
+ * n2m_plugin_default_dirs for /proc/self/exe (n2m_plugin_module_dirs when
+ * this code runs from a shared object). Returns 0 with the path in
  * out, or -1 with the paths tried in err. */
 int n2m_plugin_find(const char *name, const char *const *dirs, char *out, size_t cap,
 		    char *err, size_t errlen);

@@ -524,6 +524,31 @@ static void default_dirs_follow_the_executable(void **state)
 	assert_null(d.dirs[1]);
 }
 
+/* Inside the Mosquitto plugin the search follows the plugin's own file:
+ * installed in <prefix>/lib/navixy2mqtt/ it looks in plugins/ next to it,
+ * in the build tree (build/bridge/) in build/plugins. */
+static void module_dirs_follow_the_plugin_file(void **state)
+{
+	(void)state;
+	struct n2m_plugin_dirs d;
+
+	n2m_plugin_module_dirs("/usr/lib/navixy2mqtt/navixy2mqtt_mosquitto.so", &d);
+	assert_string_equal(d.dirs[0], "/usr/lib/navixy2mqtt/plugins");
+	assert_string_equal(d.dirs[1], "/usr/lib/plugins");
+	assert_non_null(strstr(d.dirs[2], "/lib/navixy2mqtt/plugins"));
+	assert_null(d.dirs[3]);
+
+	n2m_plugin_module_dirs("/src/build/bridge/navixy2mqtt_mosquitto.so", &d);
+	assert_string_equal(d.dirs[1], "/src/build/plugins");
+
+	n2m_plugin_module_dirs("/x.so", &d); /* no parent directory to use */
+	assert_non_null(strstr(d.dirs[0], "/lib/navixy2mqtt/plugins"));
+	assert_null(d.dirs[1]);
+
+	n2m_plugin_module_dirs(NULL, &d);
+	assert_null(d.dirs[1]);
+}
+
 /* A path without '/' is a file in the working directory, never a library
  * the dynamic linker finds on its search path. */
 static void bare_name_is_not_searched_for(void **state)
@@ -555,6 +580,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(loads_and_reads_options),
 		cmocka_unit_test(default_dirs_follow_the_executable),
+		cmocka_unit_test(module_dirs_follow_the_plugin_file),
 		cmocka_unit_test(bare_name_is_not_searched_for),
 		cmocka_unit_test(defaults_without_settings),
 		cmocka_unit_test(version_mismatch_is_refused),
