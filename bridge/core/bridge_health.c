@@ -80,6 +80,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_ERR_MQTT_CONNECT_FAILURES] = atomic_load(&b->mqtt.counters.connect_failures);
 	v[N2M_HM_ERR_REST_FAILURES] = c->rest_failures;
 	v[N2M_HM_ERR_INVALID_UTF8] = c->invalid_utf8;
+	v[N2M_HM_ERR_WS_PROTOCOL] = u->ws_protocol;
 	v[N2M_HM_DROP_OVERSIZED] = u->oversized;
 	v[N2M_HM_DROP_BINARY] = u->binary;
 	v[N2M_HM_DROP_PUBLISH_FAILED] = c->publish_failures;

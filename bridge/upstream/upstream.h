@@ -81,6 +81,7 @@ struct n2m_upstream_counters {
 	uint64_t connects;         /* handshakes completed */
 	uint64_t reconnects;       /* attempts after the first */
 	uint64_t failures;         /* attempts or connections that failed */
+	uint64_t ws_protocol;      /* own client: WebSocket protocol errors from the server */
 };
 
 struct n2m_upstream_msg;
@@ -103,6 +104,8 @@ struct n2m_upstream {
 	int liveness_s;
 	int connect_timeout_s;
 	size_t max_message;
+	int own_client;             /* navixy.ws_client = "own": upstream_own.c */
+	struct n2m_up_own *own;     /* its per-connection state */
 
 	enum n2m_upstream_state state;
 	time_t since;               /* wall clock of the last state change */
