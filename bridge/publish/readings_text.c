@@ -459,48 +459,77 @@ static void ix_put(struct n2m_readings_index *ix, size_t v)
 		ix->v[ix->n++] = (uint16_t)v;
 }
 
-/* Renders d into out and its index into ix (see the layout above). */
+/* The rendered size of d, at most (every separator counted). */
+static size_t render_size(const struct doc *d)
+{
+	size_t n = 2;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct member *m = &d->m[i];
+		n += m->key.len + 4;
+		if (m->section < 0) {
+			n += m->val.len;
+			continue;
+		}
+		const struct section *s = &d->sec[m->section];
+		n += 2;
+		for (size_t k = 0; k < s->n; k++)
+			n += s->e[k].v.len + 1;
+	}
+	return n;
+}
+
+/* Renders d into out and its index into ix (see the layout above): room
+ * for all of it is made once, then the slices are copied in. */
 static void render(const struct doc *d, struct n2m_buf *out, struct n2m_readings_index *ix)
 {
-	size_t base = out->len;
 	ix->n = 0;
+	if (n2m_buf_reserve(out, render_size(d)) != 0)
+		return;
+	char *const base = out->data + out->len;
+	char *w = base;
 	ix_put(ix, 0); /* the length, once known */
 	ix_put(ix, d->n);
-	n2m_buf_putc(out, '{');
+	*w++ = '{';
 	for (size_t i = 0; i < d->n; i++) {
 		const struct member *m = &d->m[i];
 		if (i)
-			n2m_buf_putc(out, ',');
-		n2m_buf_putc(out, '"');
-		ix_put(ix, out->len - base);
-		n2m_buf_append(out, m->key.p, m->key.len);
-		n2m_buf_append(out, "\":", 2);
-		ix_put(ix, out->len - base);
+			*w++ = ',';
+		*w++ = '"';
+		ix_put(ix, (size_t)(w - base));
+		memcpy(w, m->key.p, m->key.len);
+		w += m->key.len;
+		*w++ = '"';
+		*w++ = ':';
+		ix_put(ix, (size_t)(w - base));
 		if (m->section < 0) {
 			ix_put(ix, IX_NOT_SECTION);
-			n2m_buf_append(out, m->val.p, m->val.len);
+			memcpy(w, m->val.p, m->val.len);
+			w += m->val.len;
 			continue;
 		}
 		const struct section *s = &d->sec[m->section];
 		const struct section_rule *rule = &rules[m->section];
 		ix_put(ix, s->n);
-		n2m_buf_putc(out, '[');
+		*w++ = '[';
 		for (size_t k = 0; k < s->n; k++) {
 			const struct entry *e = &s->e[k];
 			if (k)
-				n2m_buf_putc(out, ',');
-			size_t at = out->len - base;
+				*w++ = ',';
+			size_t at = (size_t)(w - base);
 			ix_put(ix, at);
 			ix_put(ix, !e->kname ? 0
 				    : (at + (size_t)(e->key.p - e->v.p)) |
 					      (e->kname == rule->keys[1] ? IX_KEY2 : 0));
-			n2m_buf_append(out, e->v.p, e->v.len);
+			memcpy(w, e->v.p, e->v.len);
+			w += e->v.len;
 		}
-		n2m_buf_putc(out, ']');
+		*w++ = ']';
 	}
-	n2m_buf_putc(out, '}');
-	size_t len = out->len - base;
-	if (ix->n == N2M_READINGS_INDEX_MAX || len >= IX_TEXT_MAX || out->failed)
+	*w++ = '}';
+	size_t len = (size_t)(w - base);
+	out->len += len;
+	out->data[out->len] = '\0';
+	if (ix->n == N2M_READINGS_INDEX_MAX || len >= IX_TEXT_MAX)
 		ix->n = 0; /* the next merge walks the text instead */
 	else
 		ix->v[0] = (uint16_t)len;
