@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * upstream.h - the WebSocket connection to Navixy's /event/subscription:
- * libwebsockets client on the bridge's lws context, Atmosphere handshake,
- * heartbeats, a liveness watchdog and reconnects with back-off.
+ * on the bridge's lws context, through libwebsockets' WebSocket client or
+ * the bridge's own (navixy.ws_client, upstream_parts.h), Atmosphere
+ * handshake, heartbeats, a liveness watchdog and reconnects with back-off.
  *
  * It knows the transport, not Navixy's messages: before every attempt it
  * asks the owner to get ready (prepare: auth, tracker list). The owner
