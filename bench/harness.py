@@ -103,7 +103,8 @@ class Bench:
         with open(conf, "w") as f:
             f.write(f"""navixy = {{ api_url = "http://127.0.0.1:{sim_port}";
   login = "demo@example.com"; password = "demo";
-  max_frame_bytes = 1073741824; backoff_min_ms = 100; backoff_max_ms = 1000; }};
+  max_frame_bytes = 1073741824; backoff_min_ms = 100; backoff_max_ms = 1000;
+  ws_client = "{self.args.ws_client}"; }};
 mqtt = {{ url = "mqtt://127.0.0.1:{self.mqtt_port}"; client_id = "n2m-bench-bridge"; }};
 subscriptions = (
   {{ type = "state_batch"; trackers = "all"; format = "full"; }},
@@ -367,6 +368,8 @@ def main():
     p.add_argument("--tools", required=True, help="bench tools dir (subscriber, raw_publisher)")
     p.add_argument("--json", required=True, help="where to write the results")
     p.add_argument("--smoke", action="store_true", help="a few seconds: does the harness run?")
+    p.add_argument("--ws-client", default="lws", choices=("lws", "own"),
+                   help="the bridge's navixy.ws_client")
     args = p.parse_args()
     if args.smoke:
         args.trackers, args.load, args.window, args.warmup = 200, 1000, 2.0, 0.5

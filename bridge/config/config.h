@@ -68,6 +68,7 @@ struct n2m_navixy_config {
 	int auth_backoff_ms;      /* after auth failures, default 300000 */
 	int tls_verify;           /* default 1 */
 	char *ca_file;            /* optional CA bundle for https/wss */
+	char *ws_client;          /* WebSocket client: "lws" (default) or "own" */
 	int max_frame_bytes;      /* larger inbound messages are skipped, default 256 MiB */
 	int max_fallback_bytes;   /* json-c tree budget for one message or item, default 64 MiB */
 	int tracker_refresh_min_s;/* rate limit for tracker/list refreshes, default 60 */

@@ -55,6 +55,16 @@ static int check_ws_url(const char *value, char *why, size_t whylen)
 	return 0;
 }
 
+/* Which WebSocket client carries the upstream (bridge/upstream/upstream_parts.h). */
+static int check_ws_client(const char *value, char *why, size_t whylen)
+{
+	if (strcmp(value, "lws") != 0 && strcmp(value, "own") != 0) {
+		snprintf(why, whylen, "must be \"lws\" or \"own\" (got \"%s\")", value);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_mqtt_url(const char *value, char *why, size_t whylen)
 {
 	/* The schemes Paho MQTT C accepts. */
@@ -206,6 +216,7 @@ static const struct n2m_setting settings[] = {
 	INT("navixy.auth_backoff_ms", navixy.auth_backoff_ms, 300000, 1000, 86400000),
 	BOOL("navixy.tls_verify", navixy.tls_verify, 1),
 	STR("navixy.ca_file", navixy.ca_file, "", 0, NULL),
+	STR("navixy.ws_client", navixy.ws_client, "lws", 0, check_ws_client),
 	INT("navixy.max_frame_bytes", navixy.max_frame_bytes, 268435456, 4096, 1073741824),
 	INT("navixy.max_fallback_bytes", navixy.max_fallback_bytes, 67108864, 1048576, 1073741824),
 	INT("navixy.tracker_refresh_min_s", navixy.tracker_refresh_min_s, 60, 0, 86400),

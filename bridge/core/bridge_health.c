@@ -82,6 +82,7 @@ static void collect_errors(struct bridge *b, uint64_t *v)
 	v[N2M_HM_ERR_MQTT_CONNECT_FAILURES] = atomic_load(&b->mqtt.counters.connect_failures);
 	v[N2M_HM_ERR_REST_FAILURES] = c->rest_failures;
 	v[N2M_HM_ERR_INVALID_UTF8] = c->invalid_utf8;
+	v[N2M_HM_ERR_WS_PROTOCOL] = u->ws_protocol;
 	v[N2M_HM_DROP_OVERSIZED] = u->oversized;
 	v[N2M_HM_DROP_BINARY] = u->binary;
 	v[N2M_HM_DROP_PUBLISH_FAILED] = c->publish_failures;
@@ -327,7 +328,7 @@ void bridge_log_counters(struct bridge *b)
 		" upstream_decode_errors=%" PRIu64 " upstream_connects=%" PRIu64
 		" upstream_failures=%" PRIu64 " mqtt_connects=%" PRIu64 " mqtt_disconnects=%" PRIu64
 		" mqtt_in_dropped=%llu mqtt_connect_failures=%llu fallback_oversized=%" PRIu64
-		" readings_truncated=%" PRIu64,
+		" readings_truncated=%" PRIu64 " upstream_ws_protocol=%" PRIu64,
 		c->frames_in, c->parse_errors, c->bad_items, c->unknown_frames, c->error_frames,
 		c->state_updates, c->readings_updates, c->iot_updates, c->lifecycle_events,
 		c->logouts, c->unknown_sources, c->mapping_errors, c->tracker_list_calls,
@@ -336,5 +337,5 @@ void bridge_log_counters(struct bridge *b)
 		u->oversized, u->binary, u->decode_errors, u->connects, u->failures, m->connects,
 		m->disconnects, (unsigned long long)atomic_load(&b->mqtt.counters.messages_dropped),
 		(unsigned long long)atomic_load(&b->mqtt.counters.connect_failures),
-		c->fallback_oversized, c->readings_truncated);
+		c->fallback_oversized, c->readings_truncated, u->ws_protocol);
 }

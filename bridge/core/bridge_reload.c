@@ -41,6 +41,7 @@ static void log_restart_needed(struct bridge *b, const struct n2m_config *n)
 		{ "navixy.password", differs(o->navixy.password, n->navixy.password) },
 		{ "navixy.liveness_s", o->navixy.liveness_s != n->navixy.liveness_s },
 		{ "navixy.rest_timeout_s", o->navixy.rest_timeout_s != n->navixy.rest_timeout_s },
+		{ "navixy.ws_client", differs(o->navixy.ws_client, n->navixy.ws_client) },
 		{ "navixy.track_message_size", o->navixy.track_message_size != n->navixy.track_message_size },
 		{ "mqtt.url", differs(o->mqtt.url, n->mqtt.url) },
 		{ "mqtt.client_id", differs(o->mqtt.client_id, n->mqtt.client_id) },

@@ -65,6 +65,8 @@ static const struct n2m_health_metric_info metrics[N2M_HM_COUNT] = {
 	  "kind=\"rest_failures\"", NULL, 0 },
 	{ N2M_HM_ERR_INVALID_UTF8, "errors", "invalid_utf8", C, "errors_total",
 	  "kind=\"invalid_utf8\"", NULL, 0 },
+	{ N2M_HM_ERR_WS_PROTOCOL, "errors", "ws_protocol", C, "errors_total", "kind=\"ws_protocol\"",
+	  NULL, 0 },
 
 	{ N2M_HM_DROP_OVERSIZED, "drops", "oversized_frames", C, "drops_total",
 	  "kind=\"oversized_frames\"", "Messages dropped, by kind", 0 },

@@ -488,6 +488,24 @@ int n2m_json_next_member(struct n2m_json_iter *it, struct n2m_json_member *m)
 	return 1;
 }
 
+int n2m_json_next_key(struct n2m_json_iter *it, struct n2m_json_member *m)
+{
+	if (it->p >= it->end)
+		return 0;
+	const char *key_end = skip_string(it->p, it->end);
+	m->key = it->p + 1;
+	m->key_len = (size_t)(key_end - it->p - 2);
+	m->val = key_end + 1;
+	m->val_len = 0;
+	it->p = m->val;
+	return 1;
+}
+
+void n2m_json_iter_resume(struct n2m_json_iter *it, const char *val_end)
+{
+	it->p = val_end + 1; /* past the comma (or onto the end) */
+}
+
 int n2m_json_next_element(struct n2m_json_iter *it, const char **val, size_t *val_len)
 {
 	if (it->p >= it->end)

@@ -77,6 +77,13 @@ void n2m_json_iter_init(struct n2m_json_iter *it, const char *text, size_t len);
 int n2m_json_next_member(struct n2m_json_iter *it, struct n2m_json_member *m);
 int n2m_json_next_element(struct n2m_json_iter *it, const char **val, size_t *val_len);
 
+/* The next member's key only: m->val points at its value and m->val_len
+ * is 0; the caller must step past the value with n2m_json_iter_resume
+ * (for a caller that walks the value itself instead of skipping it). */
+int n2m_json_next_key(struct n2m_json_iter *it, struct n2m_json_member *m);
+/* Goes on after a value that ends at val_end (the byte after it). */
+void n2m_json_iter_resume(struct n2m_json_iter *it, const char *val_end);
+
 /* True if the raw key equals lit (lit has no characters needing escapes). */
 int n2m_json_key_is(const struct n2m_json_member *m, const char *lit);
 

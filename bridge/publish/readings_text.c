@@ -83,25 +83,101 @@ static int is_key(struct slice key, const char *lit)
 	return key.len == n && memcmp(key.p, lit, n) == 0;
 }
 
-/* entry_key of readings_merge.c: the first rule key present and not null. */
+/* entry_key of readings_merge.c: the first rule key present and not null,
+ * found in one walk of the entry's members (the second key is noted on
+ * the way in case the first is missing). */
 static void entry_key(const struct section_rule *rule, struct entry *e)
 {
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	struct slice second = { NULL, 0 };
+
 	e->kname = NULL;
-	if (n2m_json_kind(e->v.p, e->v.len) != N2M_JSON_OBJECT)
+	if (e->v.p[0] != '{')
 		return;
-	for (size_t i = 0; i < 2 && rule->keys[i]; i++) {
-		struct n2m_json_iter it;
-		struct n2m_json_member m;
-		n2m_json_iter_init(&it, e->v.p, e->v.len);
-		while (n2m_json_next_member(&it, &m)) {
-			if (!n2m_json_key_is(&m, rule->keys[i]) ||
-			    n2m_json_kind(m.val, m.val_len) == N2M_JSON_NULL)
-				continue;
-			e->kname = rule->keys[i];
+	n2m_json_iter_init(&it, e->v.p, e->v.len);
+	while (n2m_json_next_member(&it, &m)) {
+		if (m.val[0] == 'n') /* null: as if absent */
+			continue;
+		if (n2m_json_key_is(&m, rule->keys[0])) {
+			e->kname = rule->keys[0];
 			e->key = (struct slice){ m.val, m.val_len };
 			return;
 		}
+		if (rule->keys[1] && !second.p && n2m_json_key_is(&m, rule->keys[1]))
+			second = (struct slice){ m.val, m.val_len };
 	}
+	if (second.p) {
+		e->kname = rule->keys[1];
+		e->key = second;
+	}
+}
+
+/* Identifying keys: equal bytes are equal; a string (or a string against
+ * anything else) that differs is not; numbers and the rest go to the
+ * json-c-compatible comparison. */
+static int key_equal(struct slice a, struct slice b)
+{
+	if (a.len == b.len && memcmp(a.p, b.p, a.len) == 0)
+		return 1;
+	if (a.p[0] == '"' || b.p[0] == '"')
+		return 0;
+	return n2m_json_equal(a.p, a.len, b.p, b.len);
+}
+
+/* The length of the common prefix of a and b, a word at a time. */
+static size_t common_prefix(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/*
+ * Two canonical entries, as n2m_json_equal compares them, but cheaper for
+ * the usual delta entry: equal bytes are equal; otherwise the members that
+ * lie wholly in the common prefix are the same bytes at the same offsets in
+ * both, so only a is walked up to the first difference and only the
+ * members from there on are compared. Keys in another order (or another
+ * count) go to n2m_json_equal's set comparison.
+ */
+static int entry_equal(struct slice a, struct slice b)
+{
+	size_t k = common_prefix(a.p, b.p, a.len < b.len ? a.len : b.len);
+	if (k == a.len && a.len == b.len)
+		return 1;
+	if (a.p[0] != '{' || b.p[0] != '{')
+		return n2m_json_equal(a.p, a.len, b.p, b.len);
+	struct n2m_json_iter ia, ib;
+	struct n2m_json_member ma, mb;
+	n2m_json_iter_init(&ia, a.p, a.len);
+	n2m_json_iter_init(&ib, b.p, b.len);
+	for (;;) {
+		int more_a = n2m_json_next_member(&ia, &ma);
+		if (more_a && (size_t)(ma.val + ma.val_len - a.p) < k) {
+			ib.p = b.p + (ia.p - a.p); /* the same member in b */
+			continue;
+		}
+		int more_b = n2m_json_next_member(&ib, &mb);
+		if (!more_a || !more_b) {
+			if (more_a == more_b)
+				return 1;
+			break;
+		}
+		if (ma.key_len != mb.key_len || memcmp(ma.key, mb.key, ma.key_len) != 0)
+			break;
+		if (!n2m_json_equal(ma.val, ma.val_len, mb.val, mb.val_len))
+			return 0;
+	}
+	return n2m_json_equal(a.p, a.len, b.p, b.len);
 }
 
 static int section_push(struct section *s, const struct section_rule *rule, struct slice v)
@@ -256,10 +332,9 @@ static long find_entry(const struct section *s, const struct entry *de)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct entry *c = &s->e[i];
 		if (!de->kname) {
-			if (n2m_json_equal(c->v.p, c->v.len, de->v.p, de->v.len))
+			if (entry_equal(c->v, de->v))
 				return (long)i;
-		} else if (c->kname == de->kname &&
-			   n2m_json_equal(c->key.p, c->key.len, de->key.p, de->key.len)) {
+		} else if (c->kname == de->kname && key_equal(c->key, de->key)) {
 			return (long)i;
 		}
 	}
@@ -275,23 +350,52 @@ static int has_room(const struct section *s, const struct entry *de)
 	return !n2m_readings_section_full(s->n, keyless, de->kname != NULL);
 }
 
+/* One entry of the delta into section s: 0, or
+ * N2M_READINGS_TEXT_UNCOVERED. */
+static int merge_entry(struct section *s, const struct entry *de, size_t *truncated,
+		       int *changed)
+{
+	long at = find_entry(s, de);
+	if (at >= 0 && entry_equal(s->e[at].v, de->v))
+		return 0;
+	if (at < 0 && !has_room(s, de)) {
+		(*truncated)++;
+		return 0;
+	}
+	if (at >= 0)
+		s->e[at] = *de;
+	else if (s->n == MAX_ENTRIES)
+		return N2M_READINGS_TEXT_UNCOVERED;
+	else
+		s->e[s->n++] = *de;
+	*changed = 1;
+	return 0;
+}
+
+/* A section of the delta: its text and, when they fit, its entries with
+ * their keys, taken in the one walk of the delta (collect_section). */
+struct delta_section {
+	struct slice text;   /* p NULL: not in the delta */
+	struct entry e[MAX_ENTRIES];
+	size_t n;
+	int overflow;        /* more entries than e holds: walk text again */
+};
+
 /* merge_section of readings_merge.c: 1 changed, 0 not, -1 bad input,
  * N2M_READINGS_TEXT_UNCOVERED. */
-static int merge_section(struct doc *d, int r, struct slice dsec, size_t *truncated, char *err,
-			 size_t errlen)
+static int merge_section(struct doc *d, int r, const struct delta_section *ds,
+			 size_t *truncated, char *err, size_t errlen)
 {
-	if (!dsec.p || n2m_json_kind(dsec.p, dsec.len) == N2M_JSON_NULL)
+	struct slice dsec = ds->text;
+	if (!dsec.p || dsec.p[0] == 'n')
 		return 0;
-	if (n2m_json_kind(dsec.p, dsec.len) != N2M_JSON_ARRAY) {
+	if (dsec.p[0] != '[') {
 		snprintf(err, errlen, "readings: %s is not an array", rules[r].name);
 		return -1;
 	}
 	int changed = 0;
 	struct section *s = &d->sec[r];
-	struct n2m_json_iter probe;
-	struct slice first;
-	n2m_json_iter_init(&probe, dsec.p, dsec.len);
-	int empty = !n2m_json_next_element(&probe, &first.p, &first.len);
+	int empty = ds->n == 0 && !ds->overflow;
 	struct member *m = find_member(d, rules[r].name);
 	if (m && m->section < 0 && n2m_json_kind(m->val.p, m->val.len) == N2M_JSON_ARRAY) {
 		if (empty)
@@ -306,25 +410,46 @@ static int merge_section(struct doc *d, int r, struct slice dsec, size_t *trunca
 		s->n = 0;
 		changed = 1;
 	}
+	if (!ds->overflow) {
+		for (size_t k = 0; k < ds->n; k++)
+			if (merge_entry(s, &ds->e[k], truncated, &changed) < 0)
+				return N2M_READINGS_TEXT_UNCOVERED;
+		return changed;
+	}
 	struct n2m_json_iter it;
 	struct entry de;
 	n2m_json_iter_init(&it, dsec.p, dsec.len);
 	while (n2m_json_next_element(&it, &de.v.p, &de.v.len)) {
 		entry_key(&rules[r], &de);
-		long at = find_entry(s, &de);
-		if (at >= 0 && n2m_json_equal(s->e[at].v.p, s->e[at].v.len, de.v.p, de.v.len))
-			continue;
-		if (at < 0 && !has_room(s, &de)) {
-			(*truncated)++;
-			continue;
-		}
-		if (at >= 0)
-			s->e[at] = de;
-		else if (section_push(s, &rules[r], de.v) < 0)
+		if (merge_entry(s, &de, truncated, &changed) < 0)
 			return N2M_READINGS_TEXT_UNCOVERED;
-		changed = 1;
 	}
 	return changed;
+}
+
+/* Walks the delta section array at p (validated) once: notes each entry
+ * and its key. Returns the byte after the array. */
+static const char *collect_section(struct delta_section *ds, int r, const char *p,
+				   const char *end)
+{
+	const char *at = p + 1;
+	ds->n = 0;
+	ds->overflow = 0;
+	if (*at == ']')
+		return at + 1;
+	for (;;) {
+		const char *e_end = n2m_json_skip(at, end);
+		if (ds->n < MAX_ENTRIES) {
+			struct entry *e = &ds->e[ds->n++];
+			e->v = (struct slice){ at, (size_t)(e_end - at) };
+			entry_key(&rules[r], e);
+		} else {
+			ds->overflow = 1;
+		}
+		if (*e_end == ']')
+			return e_end + 1;
+		at = e_end + 1; /* past the comma */
+	}
 }
 
 /* Appends one index word; the index is dropped when it would not fit. */
@@ -334,48 +459,77 @@ static void ix_put(struct n2m_readings_index *ix, size_t v)
 		ix->v[ix->n++] = (uint16_t)v;
 }
 
-/* Renders d into out and its index into ix (see the layout above). */
+/* The rendered size of d, at most (every separator counted). */
+static size_t render_size(const struct doc *d)
+{
+	size_t n = 2;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct member *m = &d->m[i];
+		n += m->key.len + 4;
+		if (m->section < 0) {
+			n += m->val.len;
+			continue;
+		}
+		const struct section *s = &d->sec[m->section];
+		n += 2;
+		for (size_t k = 0; k < s->n; k++)
+			n += s->e[k].v.len + 1;
+	}
+	return n;
+}
+
+/* Renders d into out and its index into ix (see the layout above): room
+ * for all of it is made once, then the slices are copied in. */
 static void render(const struct doc *d, struct n2m_buf *out, struct n2m_readings_index *ix)
 {
-	size_t base = out->len;
 	ix->n = 0;
+	if (n2m_buf_reserve(out, render_size(d)) != 0)
+		return;
+	char *const base = out->data + out->len;
+	char *w = base;
 	ix_put(ix, 0); /* the length, once known */
 	ix_put(ix, d->n);
-	n2m_buf_putc(out, '{');
+	*w++ = '{';
 	for (size_t i = 0; i < d->n; i++) {
 		const struct member *m = &d->m[i];
 		if (i)
-			n2m_buf_putc(out, ',');
-		n2m_buf_putc(out, '"');
-		ix_put(ix, out->len - base);
-		n2m_buf_append(out, m->key.p, m->key.len);
-		n2m_buf_append(out, "\":", 2);
-		ix_put(ix, out->len - base);
+			*w++ = ',';
+		*w++ = '"';
+		ix_put(ix, (size_t)(w - base));
+		memcpy(w, m->key.p, m->key.len);
+		w += m->key.len;
+		*w++ = '"';
+		*w++ = ':';
+		ix_put(ix, (size_t)(w - base));
 		if (m->section < 0) {
 			ix_put(ix, IX_NOT_SECTION);
-			n2m_buf_append(out, m->val.p, m->val.len);
+			memcpy(w, m->val.p, m->val.len);
+			w += m->val.len;
 			continue;
 		}
 		const struct section *s = &d->sec[m->section];
 		const struct section_rule *rule = &rules[m->section];
 		ix_put(ix, s->n);
-		n2m_buf_putc(out, '[');
+		*w++ = '[';
 		for (size_t k = 0; k < s->n; k++) {
 			const struct entry *e = &s->e[k];
 			if (k)
-				n2m_buf_putc(out, ',');
-			size_t at = out->len - base;
+				*w++ = ',';
+			size_t at = (size_t)(w - base);
 			ix_put(ix, at);
 			ix_put(ix, !e->kname ? 0
 				    : (at + (size_t)(e->key.p - e->v.p)) |
 					      (e->kname == rule->keys[1] ? IX_KEY2 : 0));
-			n2m_buf_append(out, e->v.p, e->v.len);
+			memcpy(w, e->v.p, e->v.len);
+			w += e->v.len;
 		}
-		n2m_buf_putc(out, ']');
+		*w++ = ']';
 	}
-	n2m_buf_putc(out, '}');
-	size_t len = out->len - base;
-	if (ix->n == N2M_READINGS_INDEX_MAX || len >= IX_TEXT_MAX || out->failed)
+	*w++ = '}';
+	size_t len = (size_t)(w - base);
+	out->len += len;
+	out->data[out->len] = '\0';
+	if (ix->n == N2M_READINGS_INDEX_MAX || len >= IX_TEXT_MAX)
 		ix->n = 0; /* the next merge walks the text instead */
 	else
 		ix->v[0] = (uint16_t)len;
@@ -394,22 +548,35 @@ int n2m_readings_merge_text(const char *full, size_t full_len, const uint16_t *f
 	     load_indexed(&d, full, full_len, full_index, full_index_n) < 0) &&
 	    load_full(&d, full, full_len) < 0)
 		return N2M_READINGS_TEXT_UNCOVERED;
-	struct slice dsec[N_SECTIONS] = { { NULL, 0 } }, ts = { NULL, 0 };
+	struct delta_section ds[N_SECTIONS];
+	struct slice ts = { NULL, 0 };
 	struct n2m_json_iter it;
 	struct n2m_json_member m;
+	const char *dend = delta + delta_len - 1; /* its closing brace */
+	/* One walk of the delta: a section's entries are taken as its array
+	 * is crossed, not skipped at the top level and walked again. */
+	for (int r = 0; r < N_SECTIONS; r++)
+		ds[r].text.p = NULL;
 	n2m_json_iter_init(&it, delta, delta_len);
-	while (n2m_json_next_member(&it, &m)) {
+	while (n2m_json_next_key(&it, &m)) {
 		struct slice key = { m.key, m.key_len };
 		int r = rule_of(key);
-		if (r >= 0)
-			dsec[r] = (struct slice){ m.val, m.val_len };
-		else if (is_key(key, "timestamp"))
-			ts = (struct slice){ m.val, m.val_len };
+		const char *vend = r >= 0 && m.val[0] == '[' ? collect_section(&ds[r], r, m.val, dend)
+							     : n2m_json_skip(m.val, dend);
+		struct slice val = { m.val, (size_t)(vend - m.val) };
+		n2m_json_iter_resume(&it, vend);
+		if (r >= 0) {
+			ds[r].text = val;
+			if (m.val[0] != '[')
+				ds[r].n = 0, ds[r].overflow = 0;
+		} else if (is_key(key, "timestamp")) {
+			ts = val;
+		}
 	}
 	int changed = 0;
 	size_t cut = 0; /* counted once the json-c path is known not to redo it */
 	for (int r = 0; r < N_SECTIONS; r++) {
-		int rc = merge_section(&d, r, dsec[r], &cut, err, errlen);
+		int rc = merge_section(&d, r, &ds[r], &cut, err, errlen);
 		if (rc < 0)
 			return rc;
 		changed |= rc;

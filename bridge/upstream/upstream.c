@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * upstream.c - the Navixy WebSocket client: connect, Atmosphere handshake,
- * heartbeats, watchdog, reassembly and decoding, reconnect scheduling
- * (see upstream.h).
+ * upstream.c - the Navixy WebSocket client's shared part: attempts and
+ * reconnect scheduling, Atmosphere handshake, heartbeats, watchdog and
+ * decoding (see upstream.h); the WebSocket transport under it is
+ * upstream_lws.c or upstream_own.c (upstream_parts.h).
  */
-#include "upstream.h"
+#include "upstream_parts.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -15,15 +16,6 @@
 
 #include "url_userinfo.h"
 #include "utf8.h"
-
-#define US_PER_MS ((lws_usec_t)1000)
-#define US_PER_S ((lws_usec_t)1000000)
-
-struct n2m_upstream_msg {
-	struct n2m_upstream_msg *next;
-	size_t len;
-	unsigned char buf[]; /* LWS_PRE bytes of headroom, then the text */
-};
 
 static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why);
 static void attempt_now(lws_sorted_usec_list_t *sul);
@@ -51,7 +43,7 @@ static void set_state(struct n2m_upstream *up, enum n2m_upstream_state state)
 		up->cb.on_state(up->cb_ctx);
 }
 
-static void set_error(struct n2m_upstream *up, const char *error)
+void n2m_up_set_error(struct n2m_upstream *up, const char *error)
 {
 	snprintf(up->last_error, sizeof up->last_error, "%s", error ? error : "");
 	/* It goes into the bridge/upstream payload: a cut never leaves half a
@@ -182,7 +174,10 @@ int n2m_upstream_init(struct n2m_upstream *up, const struct n2m_navixy_config *c
 	n2m_backoff_init(&up->auth_backoff, (uint32_t)cfg->auth_backoff_ms,
 			 (uint32_t)cfg->auth_backoff_ms * 4u, seed * 31u + 7u);
 	atmo_decoder_init(&up->decoder, up->track_size, up->max_message);
-	return parse_ws_url(up, cfg, err, errlen);
+	if (parse_ws_url(up, cfg, err, errlen) != 0)
+		return -1;
+	up->own_client = cfg->ws_client && strcmp(cfg->ws_client, "own") == 0;
+	return up->own_client ? n2m_up_own_init(up, cfg, err, errlen) : 0;
 }
 
 static void free_out_queue(struct n2m_upstream *up)
@@ -211,6 +206,7 @@ void n2m_upstream_free(struct n2m_upstream *up)
 		cancel_connection_timers(up);
 	}
 	free_out_queue(up);
+	n2m_up_own_free(up);
 	atmo_decoder_free(&up->decoder);
 	free(up->rx);
 	free(up->address);
@@ -313,43 +309,16 @@ static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why
 	set_state(up, state);
 }
 
-static int open_socket(struct n2m_upstream *up)
+void n2m_up_start_failed(struct n2m_upstream *up, const char *why)
 {
-	struct lws_client_connect_info info;
-
-	memset(&info, 0, sizeof info);
-	info.context = up->lws;
-	info.address = up->address;
-	info.port = up->port;
-	info.path = up->path;
-	info.host = up->host_header;
-	info.origin = NULL; /* Atmosphere wants no Origin or one matching Host */
-	info.protocol = NULL;
-	info.local_protocol_name = "navixy-upstream";
-	info.ietf_version_or_minus_one = -1;
-	info.opaque_user_data = up;
-	info.pwsi = &up->wsi;
-	if (up->use_tls) {
-		info.ssl_connection = LCCSCF_USE_SSL;
-		if (!up->tls_verify)
-			info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
-					       LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-					       LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-	}
-	lws_sul_schedule(up->lws, 0, &up->sul_handshake, on_handshake_timeout,
-			 (lws_usec_t)up->connect_timeout_s * US_PER_S);
-	if (!lws_client_connect_via_info(&info)) {
-		/* lws may already have reported CONNECTION_ERROR, which
-		 * scheduled the retry; otherwise do it here. */
-		if (up->state == N2M_UP_CONNECTING) {
-			up->wsi = NULL;
-			lws_sul_cancel(&up->sul_handshake);
-			set_error(up, "cannot start the WebSocket connection");
-			schedule_next(up, N2M_UP_FAIL_TRANSIENT);
-		}
-		return -1;
-	}
-	return 0;
+	/* lws may already have reported CONNECTION_ERROR, which scheduled the
+	 * retry; otherwise do it here. */
+	if (up->state != N2M_UP_CONNECTING)
+		return;
+	up->wsi = NULL;
+	lws_sul_cancel(&up->sul_handshake);
+	n2m_up_set_error(up, why);
+	schedule_next(up, N2M_UP_FAIL_TRANSIENT);
 }
 
 /* What a prepare (at once or later) decided: connect, or wait and retry. */
@@ -360,17 +329,22 @@ static void after_prepare(struct n2m_upstream *up, enum n2m_upstream_prepare res
 	case N2M_PREPARE_OK:
 		break;
 	case N2M_PREPARE_AUTH_FAILED:
-		set_error(up, err);
+		n2m_up_set_error(up, err);
 		schedule_next(up, N2M_UP_FAIL_AUTH);
 		return;
 	default:
-		set_error(up, err);
+		n2m_up_set_error(up, err);
 		schedule_next(up, N2M_UP_FAIL_TRANSIENT);
 		return;
 	}
 	n2m_log(up->log, N2M_LOG_INFO, "upstream.connecting", "address=%s port=%d tls=%s attempt=%u",
 		up->address, up->port, up->use_tls ? "yes" : "no", up->attempt);
-	open_socket(up);
+	lws_sul_schedule(up->lws, 0, &up->sul_handshake, on_handshake_timeout,
+			 (lws_usec_t)up->connect_timeout_s * US_PER_S);
+	if (up->own_client)
+		n2m_up_own_open(up);
+	else
+		n2m_up_lws_open(up);
 }
 
 static void attempt_now(lws_sorted_usec_list_t *sul)
@@ -414,7 +388,7 @@ void n2m_upstream_prepared(struct n2m_upstream *up, enum n2m_upstream_prepare re
 }
 
 /* The socket is gone (error, close, kill): clean up, then retry. */
-static void connection_ended(struct n2m_upstream *up, const char *reason)
+void n2m_up_connection_ended(struct n2m_upstream *up, const char *reason)
 {
 	enum n2m_upstream_failure why = N2M_UP_FAIL_TRANSIENT;
 
@@ -436,7 +410,7 @@ static void connection_ended(struct n2m_upstream *up, const char *reason)
 	if (up->failure_pending)
 		why = up->pending_failure;
 	else
-		set_error(up, reason);
+		n2m_up_set_error(up, reason);
 	up->failure_pending = 0;
 	schedule_next(up, why);
 }
@@ -444,7 +418,7 @@ static void connection_ended(struct n2m_upstream *up, const char *reason)
 void n2m_upstream_fail(struct n2m_upstream *up, enum n2m_upstream_failure why,
 		       const char *error)
 {
-	set_error(up, error);
+	n2m_up_set_error(up, error);
 	if (up->shutting_down)
 		return;
 	if (!up->wsi) {
@@ -504,30 +478,6 @@ int n2m_upstream_send(struct n2m_upstream *up, const char *text, size_t len)
 		up->out_head = m;
 	up->out_tail = m;
 	lws_callback_on_writable(up->wsi);
-	return 0;
-}
-
-/* One queued message per WRITEABLE, as lws wants. Returns -1 to close. */
-static int on_writeable(struct n2m_upstream *up, struct lws *wsi)
-{
-	struct n2m_upstream_msg *m = up->out_head;
-
-	if (m) {
-		up->out_head = m->next;
-		if (!up->out_head)
-			up->out_tail = NULL;
-		int n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-		free(m);
-		if (n < 0)
-			return -1;
-		if (up->out_head || up->close_requested)
-			lws_callback_on_writable(wsi);
-		return 0;
-	}
-	if (up->close_requested) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye", 3);
-		return -1;
-	}
 	return 0;
 }
 
@@ -612,6 +562,8 @@ static void release_spare_memory(struct n2m_upstream *up)
 		released = 1;
 	}
 	released |= atmo_decoder_release_spare(&up->decoder, RX_KEEP_BYTES);
+	if (up->own_client)
+		released |= n2m_up_own_release_spare(up, RX_KEEP_BYTES);
 	if (released)
 		malloc_trim(0);
 }
@@ -639,119 +591,70 @@ static void on_complete_frame(struct n2m_upstream *up, const char *frame, size_t
 	}
 }
 
-/* Appends one chunk of a WebSocket message; lws hands big messages over in
- * pieces. A message above the limit is skipped to its end and counted. */
-static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in, size_t len)
-{
-	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+/* ---------- for the transports ---------- */
 
-	up->counters.bytes_in += len;
+void n2m_up_alive(struct n2m_upstream *up)
+{
 	if (up->handshake_done)
 		feed_watchdog(up);
-	/* Atmosphere and Navixy speak text; a binary message is nobody's
-	 * data. lws keeps the first fragment's opcode for the continuations. */
-	if (lws_frame_is_binary(wsi))
-		up->rx_binary = 1;
-	if (!up->rx_skipping && !up->rx_binary) {
-		/* Room for a length prefix on top of the largest message. */
-		if (up->rx_len + len > up->max_message + 32) {
-			up->rx_skipping = 1;
-			up->rx_len = 0;
-		} else if (up->rx_len + len + 1 > up->rx_cap) {
-			size_t cap = up->rx_cap ? up->rx_cap : 8192;
-			while (cap < up->rx_len + len + 1)
-				cap *= 2;
-			char *grown = realloc(up->rx, cap);
-			if (!grown) {
-				up->rx_skipping = 1;
-				up->rx_len = 0;
-			} else {
-				up->rx = grown;
-				up->rx_cap = cap;
-			}
-		}
-		if (!up->rx_skipping) {
-			memcpy(up->rx + up->rx_len, in, len);
-			up->rx_len += len;
-		}
-	}
-	if (!last)
-		return;
-	if (up->rx_binary) {
-		up->counters.frames_in++;
-		up->counters.binary++;
-		if (worth_logging(up->counters.binary))
-			n2m_log(up->log, N2M_LOG_WARN, "upstream.binary_frame",
-				"reason=\"binary WebSocket message, expected text: skipped\" count=%" PRIu64,
-				up->counters.binary);
-		up->rx_binary = 0;
-		up->rx_skipping = 0;
-		up->rx_len = 0;
-		return;
-	}
-	if (up->rx_skipping) {
-		up->counters.frames_in++;
-		up->counters.oversized++;
-		/* A length-prefixed stream lost its place: start clean. */
-		atmo_decoder_reset(&up->decoder);
-		if (worth_logging(up->counters.oversized))
-			n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized",
-				"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
-				up->max_message, up->counters.oversized);
-		up->rx_skipping = 0;
-		release_spare_memory(up); /* it grew up to the limit first */
-		return;
-	}
-	up->rx[up->rx_len] = '\0';
-	size_t n = up->rx_len;
-	up->rx_len = 0;
-	on_complete_frame(up, up->rx, n);
+}
+
+void n2m_up_text_message(struct n2m_upstream *up, const char *msg, size_t len)
+{
+	on_complete_frame(up, msg, len);
 	release_spare_memory(up);
+}
+
+void n2m_up_binary_message(struct n2m_upstream *up)
+{
+	up->counters.frames_in++;
+	up->counters.binary++;
+	if (worth_logging(up->counters.binary))
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.binary_frame",
+			"reason=\"binary WebSocket message, expected text: skipped\" count=%" PRIu64,
+			up->counters.binary);
+}
+
+void n2m_up_oversized_message(struct n2m_upstream *up)
+{
+	up->counters.frames_in++;
+	up->counters.oversized++;
+	/* A length-prefixed stream lost its place: start clean. */
+	atmo_decoder_reset(&up->decoder);
+	if (worth_logging(up->counters.oversized))
+		n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized",
+			"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
+			up->max_message, up->counters.oversized);
+	release_spare_memory(up); /* it may have grown up to the limit first */
+}
+
+struct n2m_upstream_msg *n2m_up_next_out(struct n2m_upstream *up)
+{
+	struct n2m_upstream_msg *m = up->out_head;
+
+	if (m) {
+		up->out_head = m->next;
+		if (!up->out_head)
+			up->out_tail = NULL;
+	}
+	return m;
+}
+
+void n2m_up_connect_failed(struct n2m_upstream *up, const char *why)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof msg, "WebSocket to %s port %d: %s", up->address, up->port,
+		 why ? why : "unknown error");
+	n2m_log(up->log, N2M_LOG_WARN, "upstream.connect_failed", "host=%s port=%d error=\"%s\"",
+		up->address, up->port, why ? why : "unknown");
+	n2m_up_connection_ended(up, msg);
 }
 
 int n2m_upstream_lws_event(struct n2m_upstream *up, struct lws *wsi,
 			   enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	/* Only the current connection's events matter; a stale wsi that is
-	 * still closing must not touch the new one's state. */
-	int mine = up && wsi && wsi == up->wsi;
-
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		if (mine) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "WebSocket to %s port %d: %s", up->address, up->port,
-				 in ? (const char *)in : "unknown error");
-			n2m_log(up->log, N2M_LOG_WARN, "upstream.connect_failed",
-				"host=%s port=%d error=\"%s\"", up->address, up->port,
-				in ? (const char *)in : "unknown");
-			connection_ended(up, msg);
-		}
-		return 0;
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		if (mine)
-			n2m_log(up->log, N2M_LOG_DEBUG, "upstream.ws_open", "address=%s", up->address);
-		return 0;
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (mine)
-			on_receive(up, wsi, in, len);
-		return 0;
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		return mine ? on_writeable(up, wsi) : 0;
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		if (mine && len >= 2) {
-			const unsigned char *p = in;
-			n2m_log(up->log, N2M_LOG_INFO, "upstream.peer_close", "code=%d",
-				(p[0] << 8) | p[1]);
-		}
-		return 0;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-	case LWS_CALLBACK_WSI_DESTROY:
-		if (mine)
-			connection_ended(up, "connection closed");
-		return 0;
-	default:
-		break;
-	}
-	return lws_callback_http_dummy(wsi, reason, user, in, len);
+	if (up && up->own_client)
+		return n2m_up_own_event(up, wsi, reason, user, in, len);
+	return n2m_up_lws_event(up, wsi, reason, user, in, len);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * upstream.h - the WebSocket connection to Navixy's /event/subscription:
- * libwebsockets client on the bridge's lws context, Atmosphere handshake,
- * heartbeats, a liveness watchdog and reconnects with back-off.
+ * on the bridge's lws context, through libwebsockets' WebSocket client or
+ * the bridge's own (navixy.ws_client, upstream_parts.h), Atmosphere
+ * handshake, heartbeats, a liveness watchdog and reconnects with back-off.
  *
  * It knows the transport, not Navixy's messages: before every attempt it
  * asks the owner to get ready (prepare: auth, tracker list). The owner
@@ -81,6 +82,7 @@ struct n2m_upstream_counters {
 	uint64_t connects;         /* handshakes completed */
 	uint64_t reconnects;       /* attempts after the first */
 	uint64_t failures;         /* attempts or connections that failed */
+	uint64_t ws_protocol;      /* own client: WebSocket protocol errors from the server */
 };
 
 struct n2m_upstream_msg;
@@ -103,6 +105,8 @@ struct n2m_upstream {
 	int liveness_s;
 	int connect_timeout_s;
 	size_t max_message;
+	int own_client;             /* navixy.ws_client = "own": upstream_own.c */
+	struct n2m_up_own *own;     /* its per-connection state */
 
 	enum n2m_upstream_state state;
 	time_t since;               /* wall clock of the last state change */

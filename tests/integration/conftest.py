@@ -332,6 +332,10 @@ def bridge_settings(sim_port, broker_port, **overrides):
         },
         "log": {"level": "debug"},
     }
+    # N2M_WS_CLIENT=own runs the suites on the bridge's own WebSocket client
+    # (navixy.ws_client); ctest registers the upstream suites both ways.
+    if os.environ.get("N2M_WS_CLIENT"):
+        settings["navixy"]["ws_client"] = os.environ["N2M_WS_CLIENT"]
     for section, values in overrides.items():
         settings.setdefault(section, {}).update(values)
     return settings

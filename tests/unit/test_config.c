@@ -255,6 +255,29 @@ static void env_overrides_every_type(void **state)
 	n2m_config_free(&cfg);
 }
 
+/* navixy.ws_client: "lws" by default, "own" from the file or the
+ * environment, anything else refused with the setting named. */
+static void ws_client_choice(void **state)
+{
+	(void)state;
+	struct n2m_config cfg;
+	char err[512];
+	n2m_config_defaults(&cfg);
+	assert_string_equal(cfg.navixy.ws_client, "lws");
+	n2m_config_free(&cfg);
+	if (load_text(&cfg, NAVIXY("ws_client = \"own\";"), NULL, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.navixy.ws_client, "own");
+	n2m_config_free(&cfg);
+	char *env[] = { "NAVIXY2MQTT_NAVIXY_WS_CLIENT=own", NULL };
+	if (load_text(&cfg, API, env, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.navixy.ws_client, "own");
+	n2m_config_free(&cfg);
+	char *bad[] = { "NAVIXY2MQTT_NAVIXY_WS_CLIENT=curl", NULL };
+	expect_error(API, bad, "navixy.ws_client: must be \"lws\" or \"own\" (got \"curl\")");
+}
+
 static void env_bool_words(void **state)
 {
 	(void)state;
@@ -693,6 +716,7 @@ int main(void)
 		cmocka_unit_test(example_file_is_complete_and_default),
 		cmocka_unit_test(docs_configuration_names_every_setting),
 		cmocka_unit_test(env_overrides_every_type),
+		cmocka_unit_test(ws_client_choice),
 		cmocka_unit_test(env_bool_words),
 		cmocka_unit_test(env_bad_values),
 		cmocka_unit_test(secrets_from_files),

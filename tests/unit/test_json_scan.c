@@ -671,6 +671,40 @@ static void readings_text_payloads_match(void **state)
 	pair_free(&p);
 }
 
+/* The merge's shortcuts (readings_text.c): entries compared from their
+ * first differing byte, keys found in one walk of an entry, the delta's
+ * sections taken in one walk; each step against the json-c path. */
+static void readings_text_shortcuts_match(void **state)
+{
+	(void)state;
+	struct pair p;
+	pair_init(&p, "r");
+	const char *steps[] = {
+		"{\"tracker_id\":7,\"states\":[{\"value\":1,\"x\":{\"a\":[1,2]},\"z\":\"q\"},"
+		"{\"value\":2}],\"inputs\":[{\"name\":\"b\",\"v\":1,\"sensor_id\":4}],"
+		"\"counters\":[{\"type\":\"odo\",\"value\":1.5,\"t\":\"a\"}],\"timestamp\":\"t1\"}",
+		/* the same keyless entry, keys reordered: unchanged */
+		"{\"tracker_id\":7,\"states\":[{\"x\":{\"a\":[1,2]},\"value\":1,\"z\":\"q\"}]}",
+		/* differing in the last member, then inside a nested value */
+		"{\"tracker_id\":7,\"states\":[{\"value\":1,\"x\":{\"a\":[1,2]},\"z\":\"r\"}]}",
+		"{\"tracker_id\":7,\"states\":[{\"value\":1,\"x\":{\"a\":[1,3]},\"z\":\"r\"}]}",
+		/* the second key before the first; a longer and a shorter entry */
+		"{\"tracker_id\":7,\"inputs\":[{\"name\":\"b\",\"v\":1,\"sensor_id\":4,\"w\":0}]}",
+		"{\"tracker_id\":7,\"inputs\":[{\"name\":\"b\",\"sensor_id\":4}]}",
+		/* equal doubles spelled alike, then a changed one; sections in
+		 * another order than the rule's */
+		"{\"tracker_id\":7,\"counters\":[{\"type\":\"odo\",\"value\":1.5,\"t\":\"a\"}],"
+		"\"states\":[]}",
+		"{\"tracker_id\":7,\"virtual_sensors\":[{\"sensor_id\":1}],"
+		"\"counters\":[{\"type\":\"odo\",\"value\":1.25,\"t\":\"a\"}],\"inputs\":[]}",
+		"{\"tracker_id\":7,\"inputs\":\"bad\"}",
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		map_both(&p, steps[i], 1);
+	assert_string_equal(p.a->readings_json, p.b->readings_json);
+	pair_free(&p);
+}
+
 /* Merges delta into full with the given index; returns the rendered text
  * (static; "unchanged" when the merge changed nothing) and the new index in
  * ix. */
@@ -759,6 +793,7 @@ int main(void)
 		cmocka_unit_test(fast_path_reads_only_the_message),
 		cmocka_unit_test(state_text_payloads_match),
 		cmocka_unit_test(readings_text_payloads_match),
+		cmocka_unit_test(readings_text_shortcuts_match),
 		cmocka_unit_test(readings_limits_match_on_both_paths),
 		cmocka_unit_test(readings_index_matches_walk),
 	};

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * upstream_parts.h - what the upstream connection's files share inside the
+ * module (not for the rest of the bridge): upstream.c holds the connection's
+ * life (attempts, back-off, timers, Atmosphere, decoding), and one of two
+ * WebSocket transports carries the bytes, chosen by navixy.ws_client:
+ * upstream_lws.c (libwebsockets' WebSocket client) or upstream_own.c (the
+ * project's RFC 6455 client, ws_conn.c, over a raw lws socket, TLS through
+ * tls_mem.c). A transport hands each whole WebSocket message to the shared
+ * n2m_up_* calls below.
+ */
+#ifndef N2M_UPSTREAM_PARTS_H
+#define N2M_UPSTREAM_PARTS_H
+
+#include "upstream.h"
+
+#define US_PER_MS ((lws_usec_t)1000)
+#define US_PER_S ((lws_usec_t)1000000)
+
+struct n2m_upstream_msg {
+	struct n2m_upstream_msg *next;
+	size_t len;
+	unsigned char buf[]; /* LWS_PRE bytes of headroom, then the text */
+};
+
+/* ---- upstream.c, for the transports ---- */
+
+void n2m_up_set_error(struct n2m_upstream *up, const char *error);
+/* The socket is gone: clean up, then retry (or stop after a shutdown). */
+void n2m_up_connection_ended(struct n2m_upstream *up, const char *reason);
+/* The connection could not even be started: retry after the back-off. */
+void n2m_up_start_failed(struct n2m_upstream *up, const char *why);
+/* Connecting failed (lws's CLIENT_CONNECTION_ERROR): log it, then ended. */
+void n2m_up_connect_failed(struct n2m_upstream *up, const char *why);
+/* Bytes arrived: the link is alive. */
+void n2m_up_alive(struct n2m_upstream *up);
+/* One whole text message (not NUL-terminated). */
+void n2m_up_text_message(struct n2m_upstream *up, const char *msg, size_t len);
+void n2m_up_binary_message(struct n2m_upstream *up);
+/* A message above navixy.max_frame_bytes was read past. */
+void n2m_up_oversized_message(struct n2m_upstream *up);
+/* The oldest queued outbound message, taken off the queue (caller frees). */
+struct n2m_upstream_msg *n2m_up_next_out(struct n2m_upstream *up);
+
+/* ---- upstream_lws.c ---- */
+
+int n2m_up_lws_open(struct n2m_upstream *up);
+int n2m_up_lws_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback_reasons reason,
+		     void *user, void *in, size_t len);
+
+/* ---- upstream_own.c ---- */
+
+int n2m_up_own_init(struct n2m_upstream *up, const struct n2m_navixy_config *cfg, char *err,
+		    size_t errlen);
+void n2m_up_own_free(struct n2m_upstream *up);
+int n2m_up_own_open(struct n2m_upstream *up);
+int n2m_up_own_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback_reasons reason,
+		     void *user, void *in, size_t len);
+/* Gives big buffers back after a big message. 1 if any. */
+int n2m_up_own_release_spare(struct n2m_upstream *up, size_t keep);
+
+#endif
