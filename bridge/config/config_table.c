@@ -55,7 +55,7 @@ static int check_ws_url(const char *value, char *why, size_t whylen)
 	return 0;
 }
 
-/* Which WebSocket client carries the upstream (bridge/upstream/upstream_parts.h). */
+/* Which WebSocket client carries the upstream (bridge/upstream/upstream_internal.h). */
 static int check_ws_client(const char *value, char *why, size_t whylen)
 {
 	if (strcmp(value, "lws") != 0 && strcmp(value, "own") != 0) {

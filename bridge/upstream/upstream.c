@@ -3,9 +3,9 @@
  * upstream.c - the Navixy WebSocket client's shared part: attempts and
  * reconnect scheduling, Atmosphere handshake, heartbeats, watchdog and
  * decoding (see upstream.h); the WebSocket transport under it is
- * upstream_lws.c or upstream_own.c (upstream_parts.h).
+ * upstream_lws.c or upstream_own.c (upstream_internal.h).
  */
-#include "upstream_parts.h"
+#include "upstream_internal.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -19,6 +19,27 @@
 
 static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why);
 static void attempt_now(lws_sorted_usec_list_t *sul);
+static void n2m_up_set_error(struct n2m_upstream *up, const char *error);
+static void n2m_up_start_failed(struct n2m_upstream *up, const char *why);
+static void n2m_up_connect_failed(struct n2m_upstream *up, const char *why);
+static void n2m_up_connection_ended(struct n2m_upstream *up, const char *reason);
+static void n2m_up_alive(struct n2m_upstream *up);
+static void n2m_up_text_message(struct n2m_upstream *up, const char *msg, size_t len);
+static void n2m_up_binary_message(struct n2m_upstream *up);
+static void n2m_up_oversized_message(struct n2m_upstream *up);
+static struct n2m_upstream_msg *n2m_up_next_out(struct n2m_upstream *up);
+
+/* The transports' way back here (upstream_internal.h). */
+static const struct n2m_up_reports transport_reports = {
+	.start_failed = n2m_up_start_failed,
+	.connect_failed = n2m_up_connect_failed,
+	.connection_ended = n2m_up_connection_ended,
+	.alive = n2m_up_alive,
+	.text_message = n2m_up_text_message,
+	.binary_message = n2m_up_binary_message,
+	.oversized_message = n2m_up_oversized_message,
+	.next_out = n2m_up_next_out,
+};
 
 const char *n2m_upstream_state_name(enum n2m_upstream_state state)
 {
@@ -43,7 +64,7 @@ static void set_state(struct n2m_upstream *up, enum n2m_upstream_state state)
 		up->cb.on_state(up->cb_ctx);
 }
 
-void n2m_up_set_error(struct n2m_upstream *up, const char *error)
+static void n2m_up_set_error(struct n2m_upstream *up, const char *error)
 {
 	snprintf(up->last_error, sizeof up->last_error, "%s", error ? error : "");
 	/* It goes into the bridge/upstream payload: a cut never leaves half a
@@ -160,6 +181,7 @@ int n2m_upstream_init(struct n2m_upstream *up, const struct n2m_navixy_config *c
 	up->log = log;
 	up->cb = *cb;
 	up->cb_ctx = cb_ctx;
+	up->reports = &transport_reports;
 	up->tls_verify = cfg->tls_verify;
 	up->track_size = cfg->track_message_size;
 	up->liveness_s = cfg->liveness_s > 0 ? cfg->liveness_s : 75;
@@ -309,7 +331,7 @@ static void schedule_next(struct n2m_upstream *up, enum n2m_upstream_failure why
 	set_state(up, state);
 }
 
-void n2m_up_start_failed(struct n2m_upstream *up, const char *why)
+static void n2m_up_start_failed(struct n2m_upstream *up, const char *why)
 {
 	/* lws may already have reported CONNECTION_ERROR, which scheduled the
 	 * retry; otherwise do it here. */
@@ -388,7 +410,7 @@ void n2m_upstream_prepared(struct n2m_upstream *up, enum n2m_upstream_prepare re
 }
 
 /* The socket is gone (error, close, kill): clean up, then retry. */
-void n2m_up_connection_ended(struct n2m_upstream *up, const char *reason)
+static void n2m_up_connection_ended(struct n2m_upstream *up, const char *reason)
 {
 	enum n2m_upstream_failure why = N2M_UP_FAIL_TRANSIENT;
 
@@ -593,19 +615,19 @@ static void on_complete_frame(struct n2m_upstream *up, const char *frame, size_t
 
 /* ---------- for the transports ---------- */
 
-void n2m_up_alive(struct n2m_upstream *up)
+static void n2m_up_alive(struct n2m_upstream *up)
 {
 	if (up->handshake_done)
 		feed_watchdog(up);
 }
 
-void n2m_up_text_message(struct n2m_upstream *up, const char *msg, size_t len)
+static void n2m_up_text_message(struct n2m_upstream *up, const char *msg, size_t len)
 {
 	on_complete_frame(up, msg, len);
 	release_spare_memory(up);
 }
 
-void n2m_up_binary_message(struct n2m_upstream *up)
+static void n2m_up_binary_message(struct n2m_upstream *up)
 {
 	up->counters.frames_in++;
 	up->counters.binary++;
@@ -615,7 +637,7 @@ void n2m_up_binary_message(struct n2m_upstream *up)
 			up->counters.binary);
 }
 
-void n2m_up_oversized_message(struct n2m_upstream *up)
+static void n2m_up_oversized_message(struct n2m_upstream *up)
 {
 	up->counters.frames_in++;
 	up->counters.oversized++;
@@ -628,7 +650,7 @@ void n2m_up_oversized_message(struct n2m_upstream *up)
 	release_spare_memory(up); /* it may have grown up to the limit first */
 }
 
-struct n2m_upstream_msg *n2m_up_next_out(struct n2m_upstream *up)
+static struct n2m_upstream_msg *n2m_up_next_out(struct n2m_upstream *up)
 {
 	struct n2m_upstream_msg *m = up->out_head;
 
@@ -640,7 +662,7 @@ struct n2m_upstream_msg *n2m_up_next_out(struct n2m_upstream *up)
 	return m;
 }
 
-void n2m_up_connect_failed(struct n2m_upstream *up, const char *why)
+static void n2m_up_connect_failed(struct n2m_upstream *up, const char *why)
 {
 	char msg[200];
 

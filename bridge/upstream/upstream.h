@@ -2,7 +2,7 @@
 /*
  * upstream.h - the WebSocket connection to Navixy's /event/subscription:
  * on the bridge's lws context, through libwebsockets' WebSocket client or
- * the bridge's own (navixy.ws_client, upstream_parts.h), Atmosphere
+ * the bridge's own (navixy.ws_client, upstream_internal.h), Atmosphere
  * handshake, heartbeats, a liveness watchdog and reconnects with back-off.
  *
  * It knows the transport, not Navixy's messages: before every attempt it
@@ -86,6 +86,7 @@ struct n2m_upstream_counters {
 };
 
 struct n2m_upstream_msg;
+struct n2m_up_reports;
 
 struct n2m_upstream {
 	struct lws_context *lws;
@@ -107,6 +108,7 @@ struct n2m_upstream {
 	size_t max_message;
 	int own_client;             /* navixy.ws_client = "own": upstream_own.c */
 	struct n2m_up_own *own;     /* its per-connection state */
+	const struct n2m_up_reports *reports; /* what the transport calls back */
 
 	enum n2m_upstream_state state;
 	time_t since;               /* wall clock of the last state change */

@@ -3,9 +3,9 @@
  * upstream_lws.c - the upstream WebSocket over libwebsockets' own client
  * (navixy.ws_client = "lws", the default): lws does the upgrade, TLS and
  * framing and hands message payload over in pieces, which are reassembled
- * here and passed to the shared part (upstream.c, upstream_parts.h).
+ * here and passed to the shared part (upstream.c, upstream_internal.h).
  */
-#include "upstream_parts.h"
+#include "upstream_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ int n2m_up_lws_open(struct n2m_upstream *up)
 					       LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
 	}
 	if (!lws_client_connect_via_info(&info)) {
-		n2m_up_start_failed(up, "cannot start the WebSocket connection");
+		up->reports->start_failed(up, "cannot start the WebSocket connection");
 		return -1;
 	}
 	return 0;
@@ -43,7 +43,7 @@ int n2m_up_lws_open(struct n2m_upstream *up)
 /* One queued message per WRITEABLE, as lws wants. Returns -1 to close. */
 static int on_writeable(struct n2m_upstream *up, struct lws *wsi)
 {
-	struct n2m_upstream_msg *m = n2m_up_next_out(up);
+	struct n2m_upstream_msg *m = up->reports->next_out(up);
 
 	if (m) {
 		int n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
@@ -95,7 +95,7 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 	int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
 
 	up->counters.bytes_in += len;
-	n2m_up_alive(up);
+	up->reports->alive(up);
 	/* Atmosphere and Navixy speak text; a binary message is nobody's
 	 * data. lws keeps the first fragment's opcode for the continuations. */
 	if (lws_frame_is_binary(wsi))
@@ -105,7 +105,7 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 	if (!last)
 		return;
 	if (up->rx_binary) {
-		n2m_up_binary_message(up);
+		up->reports->binary_message(up);
 		up->rx_binary = 0;
 		up->rx_skipping = 0;
 		up->rx_len = 0;
@@ -113,13 +113,13 @@ static void on_receive(struct n2m_upstream *up, struct lws *wsi, const char *in,
 	}
 	if (up->rx_skipping) {
 		up->rx_skipping = 0;
-		n2m_up_oversized_message(up);
+		up->reports->oversized_message(up);
 		return;
 	}
 	up->rx[up->rx_len] = '\0';
 	size_t n = up->rx_len;
 	up->rx_len = 0;
-	n2m_up_text_message(up, up->rx, n);
+	up->reports->text_message(up, up->rx, n);
 }
 
 int n2m_up_lws_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback_reasons reason,
@@ -132,7 +132,7 @@ int n2m_up_lws_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (mine)
-			n2m_up_connect_failed(up, in);
+			up->reports->connect_failed(up, in);
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		if (mine)
@@ -154,7 +154,7 @@ int n2m_up_lws_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (mine)
-			n2m_up_connection_ended(up, "connection closed");
+			up->reports->connection_ended(up, "connection closed");
 		return 0;
 	default:
 		break;

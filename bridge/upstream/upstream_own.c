@@ -10,7 +10,7 @@
  * Bytes in:  RAW_RX -> [TLS] -> ws_conn_feed -> messages, pongs, close.
  * Bytes out: the shared queue and ws_conn's output -> [TLS] -> lws_write.
  */
-#include "upstream_parts.h"
+#include "upstream_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -68,9 +68,9 @@ static void own_message(void *ctx, const char *data, size_t len, int binary)
 
 	o->up->counters.bytes_in += len;
 	if (binary)
-		n2m_up_binary_message(o->up);
+		o->up->reports->binary_message(o->up);
 	else
-		n2m_up_text_message(o->up, data, len);
+		o->up->reports->text_message(o->up, data, len);
 }
 
 static void own_skipped(void *ctx, uint64_t size, int binary)
@@ -79,9 +79,9 @@ static void own_skipped(void *ctx, uint64_t size, int binary)
 
 	o->up->counters.bytes_in += size;
 	if (binary)
-		n2m_up_binary_message(o->up);
+		o->up->reports->binary_message(o->up);
 	else
-		n2m_up_oversized_message(o->up);
+		o->up->reports->oversized_message(o->up);
 }
 
 static void own_close(void *ctx, uint16_t code)
@@ -165,7 +165,7 @@ int n2m_up_own_open(struct n2m_upstream *up)
 	info.pwsi = &up->wsi;
 	up->own->end_reason[0] = '\0';
 	if (!lws_client_connect_via_info(&info)) {
-		n2m_up_start_failed(up, "cannot start the WebSocket connection");
+		up->reports->start_failed(up, "cannot start the WebSocket connection");
 		return -1;
 	}
 	return 0;
@@ -254,7 +254,7 @@ static int feed_tls(struct n2m_up_own *o, struct lws *wsi)
 
 static int on_rx(struct n2m_up_own *o, struct lws *wsi, const void *in, size_t len)
 {
-	n2m_up_alive(o->up);
+	o->up->reports->alive(o->up);
 	if (o->closing && !o->tls)
 		return 0;
 	if (!o->tls) {
@@ -280,7 +280,7 @@ static void frame_queue(struct n2m_up_own *o, struct lws *wsi)
 
 	if (o->conn.state != WS_CONN_OPEN)
 		return;
-	while ((m = n2m_up_next_out(up)) != NULL) {
+	while ((m = up->reports->next_out(up)) != NULL) {
 		(void)ws_conn_send_text(&o->conn, (const char *)m->buf + LWS_PRE, m->len);
 		free(m);
 	}
@@ -372,7 +372,7 @@ int n2m_up_own_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (mine) {
 			end_session(o);
-			n2m_up_connect_failed(up, in);
+			up->reports->connect_failed(up, in);
 		}
 		return 0;
 	case LWS_CALLBACK_RAW_CONNECTED:
@@ -385,7 +385,7 @@ int n2m_up_own_event(struct n2m_upstream *up, struct lws *wsi, enum lws_callback
 		if (mine) {
 			end_session(o);
 			o->conn.state = WS_CONN_IDLE;
-			n2m_up_connection_ended(up, o->end_reason[0] ? o->end_reason
+			up->reports->connection_ended(up, o->end_reason[0] ? o->end_reason
 								  : "connection closed");
 		}
 		return 0;
