@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log_throttle.h"
 #include "topic.h"
 #include "topic_filter.h"
 
@@ -119,7 +120,7 @@ static enum n2m_mqtt_publish_result publish_with(struct n2m_mqtt *m, const char 
 	if (why) {
 		uint64_t n = ++m->counters.illegal_topics;
 		m->counters.publish_failures++;
-		if (n <= 10 || n % 1000 == 0)
+		if (n2m_log_sampled(n))
 			n2m_log(m->log, N2M_LOG_WARN, "mqtt.illegal_topic",
 				"topic=\"%s\" reason=\"%s\" count=%" PRIu64, topic ? topic : "", why, n);
 		mosquitto_property_free_all(&props);

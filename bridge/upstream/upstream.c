@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log_throttle.h"
 #include "url_userinfo.h"
 #include "utf8.h"
 
@@ -505,13 +506,6 @@ int n2m_upstream_send(struct n2m_upstream *up, const char *text, size_t len)
 
 /* ---------- receiving ---------- */
 
-/* A broken server could send nothing but bad messages: log the first ten
- * of a kind, then one in a thousand; the counters have them all. */
-static int worth_logging(uint64_t count)
-{
-	return count <= 10 || count % 1000 == 0;
-}
-
 static void deliver_message(void *ctx, const char *msg, size_t len)
 {
 	struct n2m_upstream *up = ctx;
@@ -602,7 +596,7 @@ static void on_complete_frame(struct n2m_upstream *up, const char *frame, size_t
 	rc = atmo_decoder_feed(&up->decoder, frame, len, deliver_message, up);
 	if (rc == ATMO_DECODE_TOO_LARGE) {
 		up->counters.oversized++;
-		if (worth_logging(up->counters.oversized))
+		if (n2m_log_sampled(up->counters.oversized))
 			n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized",
 				"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
 				up->max_message, up->counters.oversized);
@@ -631,7 +625,7 @@ static void n2m_up_binary_message(struct n2m_upstream *up)
 {
 	up->counters.frames_in++;
 	up->counters.binary++;
-	if (worth_logging(up->counters.binary))
+	if (n2m_log_sampled(up->counters.binary))
 		n2m_log(up->log, N2M_LOG_WARN, "upstream.binary_frame",
 			"reason=\"binary WebSocket message, expected text: skipped\" count=%" PRIu64,
 			up->counters.binary);
@@ -643,7 +637,7 @@ static void n2m_up_oversized_message(struct n2m_upstream *up)
 	up->counters.oversized++;
 	/* A length-prefixed stream lost its place: start clean. */
 	atmo_decoder_reset(&up->decoder);
-	if (worth_logging(up->counters.oversized))
+	if (n2m_log_sampled(up->counters.oversized))
 		n2m_log(up->log, N2M_LOG_WARN, "upstream.oversized",
 			"reason=\"message above navixy.max_frame_bytes: skipped\" max_bytes=%zu count=%" PRIu64,
 			up->max_message, up->counters.oversized);
