@@ -7,7 +7,9 @@ The standalone suite's own tests run here a second time, in both modes
 /metrics on the health port, the control plane with MQTT 5 response topic
 and correlation data, the
 Home Assistant and OwnTracks plugins (HA's birth message included), SIGHUP
-reload and an upstream drop. What only the plugin does is tested below:
+reload, an upstream drop and the upstream fault checks (malformed, oversized,
+binary and unknown messages, a drop, a stall and a logout, block/unblock/
+remove, an unknown tracker). What only the plugin does is tested below:
 bridge/state `offline` when the broker stops, a bad config refusing the
 plugin (and so the broker) with the daemon's message, --check-config's
 note, no thread of the plugin taking a signal."""
@@ -23,6 +25,7 @@ from paho.mqtt.properties import Properties
 import pytest
 
 import test_control_commands
+import test_faults
 import test_health
 import test_plugins_homeassistant
 import test_plugins_owntracks
@@ -87,6 +90,30 @@ def test_sighup_reload(make_any):
 
 def test_upstream_drop_and_resubscribe(make_any):
     test_reconnect.test_resubscribe_after_drop(make_any)
+
+
+@pytest.fixture
+def any_stack_up(make_any):
+    """test_faults' stack_up, in either mode."""
+    def make(**kw):
+        stack = make_any(**kw)
+        sub = stack.subscribe()
+        ids = wait_connected(stack, sub)
+        return stack, sub, ids
+    return make
+
+
+@pytest.mark.parametrize("fault", [
+    "test_malformed_json_is_counted_and_skipped",
+    "test_oversized_frame_is_counted_and_skipped",
+    "test_binary_frame_is_counted_and_skipped",
+    "test_unknown_event_type_is_counted_and_skipped",
+    "test_unknown_source_refreshes_the_tracker_list",
+    "test_drop_stall_and_logout_lose_nothing",
+    "test_block_unblock_remove",
+])
+def test_upstream_faults(any_stack_up, fault):
+    getattr(test_faults, fault)(any_stack_up)
 
 
 # ---------- what only the plugin does ----------
