@@ -15,7 +15,7 @@ pauses; once the bridge is idle the counts are dumped. Reported per update
 
 Not a test and no timing: instruction counts do not depend on the load of
 the machine. Usage (a RelWithDebInfo build for the symbols):
-  bench/receive_profile.py --build build [--rate 150 --seconds 15 --trackers 1000]
+  bench/receive_profile.py --build build [--rate 150 --seconds 15 --trackers 1000] [--keep]
 """
 import argparse
 import json
@@ -139,6 +139,8 @@ def main():
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--settle", type=float, default=8)
     p.add_argument("--clients", default="lws,own")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the work directory (callgrind.<client> files for callgrind_annotate)")
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="n2m-profile-")
     try:
@@ -148,7 +150,10 @@ def main():
             print(f"{r['client']:>6} {r['updates']:>8} {r['loop']:>10.0f} {r['after_ws']:>13.0f} "
                   f"{r['ws_layer']:>13.0f}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,24 @@ static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9
 				1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 #define N_POW10 ((int)(sizeof(pow10) / sizeof(pow10[0])))
 
+size_t n2m_decimal_format_int(int64_t v, char out[N2M_DECIMAL_TEXT_MAX])
+{
+	/* The magnitude as unsigned, so INT64_MIN needs no special case. */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char digits[20];
+	int nd = 0;
+	do {
+		digits[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t n = 0;
+	if (v < 0)
+		out[n++] = '-';
+	while (nd)
+		out[n++] = digits[--nd];
+	return n;
+}
+
 /*
  * Why this equals printf: the decimals of at most 15 significant digits are
  * at least 1e-15 apart relative to their size, a double's half ulp is at

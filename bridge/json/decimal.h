@@ -3,8 +3,8 @@
  * decimal.h - exact fast paths between short decimal text and doubles.
  *
  * Location payloads read six numbers from Navixy's text and print six per
- * state update; strtod and snprintf("%.15g") cost thousands of
- * instructions each. For the common case - a plain decimal of at most 15
+ * state update, and every payload carries a tracker id; strtod and snprintf
+ * cost hundreds to thousands of instructions each. For the common case - a plain decimal of at most 15
  * significant digits - both directions can be done exactly with one
  * division by a power of ten. Each function answers only when it is sure
  * its result is the libc one, byte for byte or bit for bit; otherwise it
@@ -15,8 +15,13 @@
 #define N2M_DECIMAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define N2M_DECIMAL_TEXT_MAX 40
+
+/* What snprintf("%" PRId64, v) prints, for every v; returns its length
+ * (at most 20) and does not terminate out. */
+size_t n2m_decimal_format_int(int64_t v, char out[N2M_DECIMAL_TEXT_MAX]);
 
 /* What snprintf("%.15g", v) prints, for a non-integral v with
  * 1e-4 <= |v| < 1e15 when that text reads back as v exactly; returns its

@@ -138,9 +138,8 @@ void n2m_buf_json_string(struct n2m_buf *b, const char *s, size_t n)
 
 void n2m_buf_json_int(struct n2m_buf *b, int64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	n2m_buf_append(b, tmp, (size_t)n);
+	char tmp[N2M_DECIMAL_TEXT_MAX];
+	n2m_buf_append(b, tmp, n2m_decimal_format_int(v, tmp));
 }
 
 void n2m_buf_json_double(struct n2m_buf *b, double v)

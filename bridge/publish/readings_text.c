@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "json_scan.h"
 #include "readings_merge.h"
 
@@ -74,7 +75,7 @@ struct doc {
 	struct member m[MAX_MEMBERS];
 	size_t n;
 	struct section sec[N_SECTIONS];
-	char tracker_id[24];
+	char tracker_id[N2M_DECIMAL_TEXT_MAX];
 };
 
 static int is_key(struct slice key, const char *lit)
@@ -593,8 +594,7 @@ int n2m_readings_merge_text(const char *full, size_t full_len, const uint16_t *f
 	}
 	if (!(mm = member_for(&d, "tracker_id")))
 		return N2M_READINGS_TEXT_UNCOVERED;
-	mm->val.len = (size_t)snprintf(d.tracker_id, sizeof(d.tracker_id), "%lld",
-				       (long long)tracker_id);
+	mm->val.len = n2m_decimal_format_int(tracker_id, d.tracker_id);
 	mm->val.p = d.tracker_id;
 	mm->section = -1;
 	render(&d, out, out_index);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
+
 /* True for the code points no topic name may hold (Mosquitto refuses them
  * and disconnects the client that sends one): U+0000, the C0 and C1
  * control characters and the Unicode noncharacters. */
@@ -27,8 +29,11 @@ static int level_char_forbidden(uint32_t cp)
 
 size_t n2m_topic_id_from_tracker_id(int64_t id, char out[N2M_TOPIC_LEVEL_MAX + 1])
 {
-	int n = snprintf(out, N2M_TOPIC_LEVEL_MAX + 1, "%" PRId64, id);
-	return n > 0 ? (size_t)n : 0;
+	char digits[N2M_DECIMAL_TEXT_MAX];
+	size_t n = n2m_decimal_format_int(id, digits);
+	memcpy(out, digits, n); /* at most 20 bytes, within any level */
+	out[n] = '\0';
+	return n;
 }
 
 size_t n2m_topic_sanitize_label(const char *label, size_t label_len, int64_t fallback_id,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,39 @@ static void format_agrees_with_printf_or_declines(void **state)
 	assert_memory_equal(out, "-0.000123", 9);
 }
 
+/* Integers print as PRId64 does: the edges, every power of ten and its
+ * neighbours, and a million random values of every magnitude. */
+static void check_int(int64_t v)
+{
+	char want[32], got[N2M_DECIMAL_TEXT_MAX];
+	int n = snprintf(want, sizeof(want), "%" PRId64, v);
+	size_t m = n2m_decimal_format_int(v, got);
+	assert_int_equal(m, (size_t)n);
+	assert_memory_equal(got, want, m);
+}
+
+static void format_int_agrees_with_printf(void **state)
+{
+	(void)state;
+	check_int(0);
+	check_int(INT64_MIN);
+	check_int(INT64_MAX);
+	check_int(INT64_MIN + 1);
+	int64_t p = 1;
+	for (int k = 0; k < 19; k++, p *= 10) {
+		for (int64_t d = -1; d <= 1; d++) {
+			check_int(p + d);
+			check_int(-(p + d));
+		}
+	}
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+	for (int i = 0; i < 1000000; i++) {
+		uint64_t r = unit_random(&seed);
+		check_int((int64_t)(r >> (r & 63))); /* every length of digits */
+		check_int(-(int64_t)(r >> 1 >> (r & 63)));
+	}
+}
+
 /* The slice version of strtod: whole slices only, any length, either path. */
 static void strtod_of_a_slice(void **state)
 {
@@ -140,6 +174,7 @@ int main(void)
 		cmocka_unit_test(parse_agrees_with_strtod),
 		cmocka_unit_test(format_agrees_with_printf_or_declines),
 		cmocka_unit_test(strtod_of_a_slice),
+		cmocka_unit_test(format_int_agrees_with_printf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
