@@ -100,6 +100,23 @@ static void hash_distinguishes(void **state)
 		assert_true(n2m_hash64(buf, sizeof(buf)) != h0);
 		buf[i / 8] ^= (unsigned char)(1u << (i % 8));
 	}
+	/* Every length of the same bytes differs, across the 16-byte steps and
+	 * the tails, and a flip anywhere in a long payload reaches the hash. */
+	unsigned char text[300];
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (unsigned char)('a' + i % 26);
+	uint64_t seen[sizeof(text) + 1];
+	for (size_t n = 0; n <= sizeof(text); n++) {
+		seen[n] = n2m_hash64(text, n);
+		for (size_t k = 0; k < n; k++)
+			assert_true(seen[k] != seen[n]);
+	}
+	uint64_t whole = n2m_hash64(text, sizeof(text));
+	for (size_t i = 0; i < sizeof(text); i++) {
+		text[i] ^= 0x20;
+		assert_true(n2m_hash64(text, sizeof(text)) != whole);
+		text[i] ^= 0x20;
+	}
 }
 
 /* What n2m_buf_json_double printed before its fast path, and must still
