@@ -84,6 +84,24 @@ static int is_key(struct slice key, const char *lit)
 	return key.len == n && memcmp(key.p, lit, n) == 0;
 }
 
+/* One member of an entry against the rule's keys: 1 when it is the first
+ * key (e takes it), else 0, noting the second key in *second once. null
+ * values count as absent. */
+static int note_entry_key(const struct section_rule *rule, const struct n2m_json_member *m,
+			  struct entry *e, struct slice *second)
+{
+	if (m->val[0] == 'n')
+		return 0;
+	if (n2m_json_key_is(m, rule->keys[0])) {
+		e->kname = rule->keys[0];
+		e->key = (struct slice){ m->val, m->val_len };
+		return 1;
+	}
+	if (rule->keys[1] && !second->p && n2m_json_key_is(m, rule->keys[1]))
+		*second = (struct slice){ m->val, m->val_len };
+	return 0;
+}
+
 /* entry_key of readings_merge.c: the first rule key present and not null,
  * found in one walk of the entry's members (the second key is noted on
  * the way in case the first is missing). */
@@ -97,21 +115,51 @@ static void entry_key(const struct section_rule *rule, struct entry *e)
 	if (e->v.p[0] != '{')
 		return;
 	n2m_json_iter_init(&it, e->v.p, e->v.len);
-	while (n2m_json_next_member(&it, &m)) {
-		if (m.val[0] == 'n') /* null: as if absent */
-			continue;
-		if (n2m_json_key_is(&m, rule->keys[0])) {
-			e->kname = rule->keys[0];
-			e->key = (struct slice){ m.val, m.val_len };
+	while (n2m_json_next_member(&it, &m))
+		if (note_entry_key(rule, &m, e, &second))
 			return;
-		}
-		if (rule->keys[1] && !second.p && n2m_json_key_is(&m, rule->keys[1]))
-			second = (struct slice){ m.val, m.val_len };
-	}
 	if (second.p) {
 		e->kname = rule->keys[1];
 		e->key = second;
 	}
+}
+
+/* A delta entry at `at` (validated text ending by end): its extent and its
+ * key from one walk of its members, where measuring it first and then
+ * looking for the key would cross them twice. Returns the byte after it. */
+static const char *collect_entry(const struct section_rule *rule, struct entry *e,
+				 const char *at, const char *end)
+{
+	struct n2m_json_iter it;
+	struct n2m_json_member m;
+	struct slice second = { NULL, 0 };
+	const char *e_end = NULL;
+	int found = 0;
+
+	e->kname = NULL;
+	if (at[0] != '{' || at[1] == '}') {
+		e_end = n2m_json_skip(at, end);
+		e->v = (struct slice){ at, (size_t)(e_end - at) };
+		return e_end;
+	}
+	n2m_json_iter_init(&it, at, (size_t)(end - at) + 1); /* bounded by end */
+	while (n2m_json_next_member(&it, &m)) {
+		if (!found)
+			found = note_entry_key(rule, &m, e, &second);
+		const char *v_end = m.val + m.val_len;
+		if (v_end >= end || *v_end == '}') {
+			e_end = v_end < end ? v_end + 1 : end;
+			break;
+		}
+	}
+	if (!e_end)
+		e_end = end;
+	e->v = (struct slice){ at, (size_t)(e_end - at) };
+	if (!found && second.p) {
+		e->kname = rule->keys[1];
+		e->key = second;
+	}
+	return e_end;
 }
 
 /* Identifying keys: equal bytes are equal; a string (or a string against
@@ -439,12 +487,11 @@ static const char *collect_section(struct delta_section *ds, int r, const char *
 	if (*at == ']')
 		return at + 1;
 	for (;;) {
-		const char *e_end = n2m_json_skip(at, end);
+		const char *e_end;
 		if (ds->n < MAX_ENTRIES) {
-			struct entry *e = &ds->e[ds->n++];
-			e->v = (struct slice){ at, (size_t)(e_end - at) };
-			entry_key(&rules[r], e);
+			e_end = collect_entry(&rules[r], &ds->e[ds->n++], at, end);
 		} else {
+			e_end = n2m_json_skip(at, end);
 			ds->overflow = 1;
 		}
 		if (*e_end == ']')
