@@ -34,6 +34,7 @@ struct noted {
 struct walk {
 	struct noted *items;
 	size_t n, cap;
+	int items_on_stack; /* items is the caller's array: copy, never realloc */
 	int nomem;
 	const char *type, *event;
 	size_t type_len, event_len;
@@ -103,12 +104,16 @@ static const char *item_element(void *ctx, const char *v, const char *end, int d
 	if (v >= end)
 		return NULL;
 	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		struct noted *grown = realloc(w->items, cap * sizeof(*grown));
+		size_t cap = w->cap < 32 ? 64 : w->cap * 2;
+		struct noted *grown = w->items_on_stack ? malloc(cap * sizeof(*grown))
+							: realloc(w->items, cap * sizeof(*grown));
 		if (!grown) {
 			w->nomem = 1;
 			return NULL;
 		}
+		if (w->items_on_stack && w->n)
+			memcpy(grown, w->items, w->n * sizeof(*grown));
+		w->items_on_stack = 0;
 		w->items = grown;
 		w->cap = cap;
 	}
@@ -251,18 +256,29 @@ int nvx_scan_item(enum nvx_event_kind ev, const char *p, size_t len, int depth,
 	memset(&w, 0, sizeof(w));
 	w.items = &one;
 	w.cap = 1; /* item_element never grows it */
+	w.items_on_stack = 1;
 	memset(out, 0, sizeof(*out));
 	if (!len || item_element(&w, p, p + len, depth) != p + len)
 		return -1;
 	return ev == NVX_EVENT_READINGS_BATCH ? readings_item(&one, out) : state_item(&one, out, f);
 }
 
+/* Live updates mostly come a few items to a frame: those are noted on the
+ * stack, and only a bigger batch allocates (a 64-item array, ~12 KB, per
+ * small frame cost more than the rest of its scan). */
+#define ITEMS_ON_STACK 4
+
 int nvx_scan_frame(const char *text, size_t len, struct nvx_frame *out)
 {
+	struct noted first[ITEMS_ON_STACK];
 	struct walk w;
 	memset(&w, 0, sizeof(w));
 	memset(out, 0, sizeof(*out));
+	w.items = first;
+	w.cap = ITEMS_ON_STACK;
+	w.items_on_stack = 1;
 	int rc = try_fast(text, len, out, &w);
-	free(w.items);
+	if (!w.items_on_stack)
+		free(w.items);
 	return rc;
 }
