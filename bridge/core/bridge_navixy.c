@@ -270,16 +270,33 @@ static void log_truncated(struct bridge *b, int64_t tracker_id, uint64_t before)
 	}
 }
 
+/* How far ahead of the item being mapped each prefetch step runs
+ * (n2m_tracker_prefetch): far enough for a memory access to land, near
+ * enough that what it loads is still in cache when the item's turn comes. */
+static const size_t prefetch_distance[N2M_TRACKER_PREFETCH_STEPS] = { 8, 6, 4, 2 };
+
+static void prefetch_ahead(struct bridge *b, const struct nvx_frame *f, size_t i, int by_source)
+{
+	for (int s = 0; s < N2M_TRACKER_PREFETCH_STEPS; s++) {
+		size_t j = i + prefetch_distance[s];
+		if (j < f->n_items)
+			n2m_tracker_prefetch(&b->trackers, f->items[j].id, by_source, s);
+	}
+}
+
 static void on_items(struct bridge *b, const struct nvx_frame *f)
 {
 	struct n2m_map_ctx ctx = bridge_map_ctx(b);
 	char err[200];
 	ctx.readings_truncated = &b->counters.readings_truncated;
 
+	int by_source = f->event == NVX_EVENT_STATE || f->event == NVX_EVENT_STATE_BATCH;
 	for (size_t i = 0; i < f->n_items; i++) {
 		const struct nvx_item *it = &f->items[i];
 		struct n2m_tracker *tr;
 		int rc;
+		if (f->n_items > 1)
+			prefetch_ahead(b, f, i, by_source);
 		switch (f->event) {
 		case NVX_EVENT_STATE:
 		case NVX_EVENT_STATE_BATCH:

@@ -160,6 +160,49 @@ struct n2m_tracker *n2m_tracker_find_source(const struct n2m_tracker_table *t, i
 	return v ? t->dense[v - 1] : NULL;
 }
 
+/* The start of a block and, for a long one, its next lines: the hardware
+ * prefetcher follows a sequential read once it has begun. */
+static void prefetch_block(const void *p, size_t len)
+{
+	if (!p)
+		return;
+	const char *c = p;
+	size_t n = len < 256 ? len : 256;
+	for (size_t off = 0; off < n; off += 64)
+		__builtin_prefetch(c + off);
+}
+
+void n2m_tracker_prefetch(const struct n2m_tracker_table *t, int64_t key, int by_source,
+			  int step)
+{
+	if (!t->map_cap || key <= 0)
+		return;
+	const uint32_t *map = by_source ? t->by_source : t->by_id;
+	/* The home slot is enough for a hint: a collision only means that
+	 * another record is loaded early. */
+	const uint32_t *slot = &map[hash_id(key) & (t->map_cap - 1)];
+	if (step == 0) {
+		__builtin_prefetch(slot);
+	} else if (step == 1) {
+		if (*slot)
+			__builtin_prefetch(&t->dense[*slot - 1]);
+	} else if (step == 2) {
+		if (*slot)
+			prefetch_block(t->dense[*slot - 1], sizeof(struct n2m_tracker));
+	} else {
+		struct n2m_tracker *tr = by_source ? n2m_tracker_find_source(t, key)
+						   : n2m_tracker_find(t, key);
+		if (!tr)
+			return;
+		if (by_source) {
+			prefetch_block(tr->state_json, tr->state_len);
+			prefetch_block(tr->label, 1);
+		} else {
+			prefetch_block(tr->readings_json, tr->readings_len);
+		}
+	}
+}
+
 struct n2m_tracker *n2m_tracker_get_or_add(struct n2m_tracker_table *t, int64_t id, int *added)
 {
 	if (added)

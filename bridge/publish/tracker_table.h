@@ -141,6 +141,19 @@ struct n2m_tracker *n2m_tracker_table_at(const struct n2m_tracker_table *t, size
 struct n2m_tracker *n2m_tracker_find(const struct n2m_tracker_table *t, int64_t id);
 struct n2m_tracker *n2m_tracker_find_source(const struct n2m_tracker_table *t, int64_t source_id);
 
+/* Hints for a batch of lookups, with no effect on any result. At 100,000
+ * trackers a lookup's map slot, the record it names and the payloads that
+ * record keeps are cache (in a VM, also TLB) misses, taken one after the
+ * other when items are mapped in turn. A caller mapping item i calls step s
+ * for an item a few places further on (farther for lower steps): step 0
+ * starts loading key's map slot, step 1 the slot's entry in the dense
+ * array, step 2 the record it names, step 3 the payloads the record keeps
+ * (state_json and label when by_source, else readings_json). Each step
+ * reads only what the step before started to load. */
+#define N2M_TRACKER_PREFETCH_STEPS 4
+void n2m_tracker_prefetch(const struct n2m_tracker_table *t, int64_t key, int by_source,
+			  int step);
+
 /* Returns the tracker with this id, adding it (label "", topic id = id,
  * source id unknown) if absent; *added set when not NULL. NULL on no memory
  * or an id <= 0. */

@@ -76,6 +76,47 @@ static void add_find_remove_many(void **state)
 	n2m_tracker_table_free(&t);
 }
 
+/* Prefetch hints read only the table's own memory and change nothing:
+ * every step for present, removed, unknown and invalid keys, both maps, on
+ * an empty table too (sanitizer builds catch a stray read). */
+static void prefetch_changes_nothing(void **state)
+{
+	(void)state;
+	struct n2m_tracker_table t;
+	assert_int_equal(n2m_tracker_table_init(&t, N2M_TOPIC_ID_TRACKER_ID), 0);
+	for (int step = 0; step < N2M_TRACKER_PREFETCH_STEPS; step++)
+		n2m_tracker_prefetch(&t, 5, step & 1, step);
+	for (int64_t i = 1; i <= 3000; i++) {
+		struct n2m_tracker *tr = n2m_tracker_get_or_add(&t, i, NULL);
+		assert_non_null(tr);
+		assert_int_equal(n2m_tracker_set_source(&t, tr, i + 500000), 0);
+		if (i % 2)
+			assert_int_equal(n2m_tracker_store_state(tr, "{\"a\":1}", 7), 0);
+		else
+			assert_int_equal(n2m_tracker_store_readings(tr, "{\"b\":2}", 7), 0);
+	}
+	for (int64_t i = 1; i <= 3000; i += 5)
+		n2m_tracker_remove(&t, n2m_tracker_find(&t, i));
+	const int64_t keys[] = { -7, 0, 1, 2, 3, 2999, 3000, 3001, 500001, 500002, 503000, INT64_MAX };
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (int by_source = 0; by_source < 2; by_source++)
+			for (int step = -1; step <= N2M_TRACKER_PREFETCH_STEPS; step++)
+				n2m_tracker_prefetch(&t, keys[k], by_source, step);
+	assert_int_equal(n2m_tracker_table_count(&t), 3000 - 600);
+	for (int64_t i = 1; i <= 3000; i++) {
+		struct n2m_tracker *tr = n2m_tracker_find(&t, i);
+		if ((i - 1) % 5 == 0) {
+			assert_null(tr);
+			continue;
+		}
+		assert_non_null(tr);
+		assert_ptr_equal(n2m_tracker_find_source(&t, i + 500000), tr);
+		assert_string_equal(i % 2 ? tr->state_json : tr->readings_json,
+				    i % 2 ? "{\"a\":1}" : "{\"b\":2}");
+	}
+	n2m_tracker_table_free(&t);
+}
+
 static void source_id_moves(void **state)
 {
 	(void)state;
@@ -330,6 +371,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(add_find_remove_many),
+		cmocka_unit_test(prefetch_changes_nothing),
 		cmocka_unit_test(source_id_moves),
 		cmocka_unit_test(sync_label_mode),
 		cmocka_unit_test(sync_id_mode_relabel),
