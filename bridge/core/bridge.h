@@ -101,7 +101,8 @@ struct bridge {
 	int event_drop_logged;       /* the queue's first drop this outage was logged */
 	size_t resync_cursor;        /* next tracker to republish after a reconnect */
 	int resync_active;
-	time_t next_stale_check;
+	time_t stale_second;         /* the second the last stale slice ran in */
+	size_t stale_cursor;         /* next tracker whose stale flag is looked at */
 
 	lws_sorted_usec_list_t sul_tick;
 	lws_sorted_usec_list_t sul_resync;

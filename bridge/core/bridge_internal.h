@@ -75,8 +75,9 @@ void bridge_publish_info(struct bridge *b);
 void bridge_publish_event(struct bridge *b, const char *event, struct json_object *fields);
 /* Starts republishing every tracker's retained topics, in slices. */
 void bridge_start_resync(struct bridge *b);
-/* Location stale flags that flipped since the last check. */
-void bridge_refresh_stale(struct bridge *b);
+/* Location stale flags that flipped since they were last looked at, for
+ * the next count trackers from a cursor that wraps around the table. */
+void bridge_refresh_stale(struct bridge *b, size_t count);
 
 /* bridge_send.c: one publication, counted (publishes, publish_failures);
  * OFFLINE is returned uncounted for the caller to queue, defer or drop. */

@@ -202,16 +202,23 @@ void bridge_start_resync(struct bridge *b)
 	lws_sul_schedule(b->lws, 0, &b->sul_resync, resync_slice, 1);
 }
 
-void bridge_refresh_stale(struct bridge *b)
+void bridge_refresh_stale(struct bridge *b, size_t count)
 {
 	struct n2m_map_ctx ctx = bridge_map_ctx(b);
 	size_t n = n2m_tracker_table_count(&b->trackers);
 	char err[160];
 
-	if (!n2m_mqtt_is_online(&b->mqtt))
+	if (!n || !n2m_mqtt_is_online(&b->mqtt))
 		return;
-	for (size_t i = 0; i < n; i++) {
-		struct n2m_tracker *tr = n2m_tracker_table_at(&b->trackers, i);
+	if (count > n)
+		count = n;
+	/* Removals reorder the table (the last tracker fills the gap), so a
+	 * round may look at one tracker twice or miss one; the next round
+	 * catches it. */
+	for (size_t k = 0; k < count; k++) {
+		if (b->stale_cursor >= n)
+			b->stale_cursor = 0;
+		struct n2m_tracker *tr = n2m_tracker_table_at(&b->trackers, b->stale_cursor++);
 		if (n2m_map_stale_refresh(&ctx, tr, &b->pubs, err, sizeof err) != 0)
 			b->counters.mapping_errors++;
 	}

@@ -120,6 +120,32 @@ def test_live_updates_follow_the_simulator(make_stack):
     check_tracker_topics(stack, sub, tid)
 
 
+def test_location_turns_stale_and_fresh(make_stack):
+    """With no updates every tracker's location turns stale once its fix is
+    older than stale_after_s (the bridge looks at a share of the trackers
+    each second, so 40 trackers take several turns); a new fix makes it
+    fresh again, and it turns stale once more."""
+    stack = make_stack(sim_args=["--trackers", "40"], topics={"stale_after_s": 2})
+    sub = stack.subscribe()
+    ids = wait_connected(stack, sub)
+    assert len(ids) == 40
+
+    def stale(tid):
+        raw = sub.latest(f"navixy/tracker/{tid}/location")
+        return raw is not None and json.loads(raw)["stale"] is True
+
+    wait_until(lambda: all(stale(tid) for tid in ids), 20, what="every location stale")
+    tid = ids[7]
+    stack.sim.admin(f"tick?id={tid}&n=1")
+    fix = stack.sim.tracker(tid)["state"]["gps"]["updated"]
+
+    def fresh():
+        loc = json.loads(sub.latest(f"navixy/tracker/{tid}/location"))
+        return same_instant(loc["fix_time"], fix) and loc["stale"] is False
+    wait_until(fresh, 10, what="a fresh location after the new fix")
+    wait_until(lambda: stale(tid), 20, what="the new fix turning stale")
+
+
 def test_label_topics(make_stack):
     stack = make_stack(topics={"id_mode": "label"})
     sub = stack.subscribe()
