@@ -129,11 +129,13 @@ static void format_int_agrees_with_printf(void **state)
 	check_int(INT64_MAX);
 	check_int(INT64_MIN + 1);
 	int64_t p = 1;
-	for (int k = 0; k < 19; k++, p *= 10) {
+	for (int k = 0; k < 19; k++) { /* 1 .. 1e18, the last power below INT64_MAX */
 		for (int64_t d = -1; d <= 1; d++) {
 			check_int(p + d);
 			check_int(-(p + d));
 		}
+		if (k < 18)
+			p *= 10;
 	}
 	uint64_t seed = 0x9E3779B97F4A7C15ull;
 	for (int i = 0; i < 1000000; i++) {
