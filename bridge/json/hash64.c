@@ -13,11 +13,6 @@
 #define MIX_A 0x9E3779B97F4A7C15ull
 #define MIX_B 0xC2B2AE3D27D4EB4Full
 
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
 /* Reads 8 bytes without alignment assumptions (compiles to one load). */
 static inline uint64_t load64(const unsigned char *p)
 {
@@ -69,6 +64,11 @@ uint64_t n2m_hash64(const void *data, size_t len)
 	return avalanche(h ^ len);
 }
 #else
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
 uint64_t n2m_hash64(const void *data, size_t len)
 {
 	const unsigned char *p = data;
