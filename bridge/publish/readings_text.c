@@ -84,57 +84,21 @@ static int is_key(struct slice key, const char *lit)
 	return key.len == n && memcmp(key.p, lit, n) == 0;
 }
 
-/* One member of an entry against the rule's keys: 1 when it is the first
- * key (e takes it), else 0, noting the second key in *second once. null
- * values count as absent. */
-static int note_entry_key(const struct section_rule *rule, const struct n2m_json_member *m,
-			  struct entry *e, struct slice *second)
-{
-	if (m->val[0] == 'n')
-		return 0;
-	if (n2m_json_key_is(m, rule->keys[0])) {
-		e->kname = rule->keys[0];
-		e->key = (struct slice){ m->val, m->val_len };
-		return 1;
-	}
-	if (rule->keys[1] && !second->p && n2m_json_key_is(m, rule->keys[1]))
-		*second = (struct slice){ m->val, m->val_len };
-	return 0;
-}
-
-/* entry_key of readings_merge.c: the first rule key present and not null,
- * found in one walk of the entry's members (the second key is noted on
- * the way in case the first is missing). */
-static void entry_key(const struct section_rule *rule, struct entry *e)
-{
-	struct n2m_json_iter it;
-	struct n2m_json_member m;
-	struct slice second = { NULL, 0 };
-
-	e->kname = NULL;
-	if (e->v.p[0] != '{')
-		return;
-	n2m_json_iter_init(&it, e->v.p, e->v.len);
-	while (n2m_json_next_member(&it, &m))
-		if (note_entry_key(rule, &m, e, &second))
-			return;
-	if (second.p) {
-		e->kname = rule->keys[1];
-		e->key = second;
-	}
-}
-
-/* A delta entry at `at` (validated text ending by end): its extent and its
- * key from one walk of its members, where measuring it first and then
- * looking for the key would cross them twice. Returns the byte after it. */
+/*
+ * An entry at `at` (validated text, bounded by end) and its identifying key,
+ * as entry_key of readings_merge.c finds it: the first rule key present and
+ * not null, else the second. One walk of the entry's members gives both its
+ * extent and its key (delta entries are not measured beforehand); the
+ * second key is noted on the way in case the first is missing. Returns the
+ * byte after the entry.
+ */
 static const char *collect_entry(const struct section_rule *rule, struct entry *e,
 				 const char *at, const char *end)
 {
 	struct n2m_json_iter it;
 	struct n2m_json_member m;
 	struct slice second = { NULL, 0 };
-	const char *e_end = NULL;
-	int found = 0;
+	const char *e_end = end;
 
 	e->kname = NULL;
 	if (at[0] != '{' || at[1] == '}') {
@@ -144,18 +108,22 @@ static const char *collect_entry(const struct section_rule *rule, struct entry *
 	}
 	n2m_json_iter_init(&it, at, (size_t)(end - at) + 1); /* bounded by end */
 	while (n2m_json_next_member(&it, &m)) {
-		if (!found)
-			found = note_entry_key(rule, &m, e, &second);
+		if (!e->kname && m.val[0] != 'n') { /* null: as if absent */
+			if (n2m_json_key_is(&m, rule->keys[0])) {
+				e->kname = rule->keys[0];
+				e->key = (struct slice){ m.val, m.val_len };
+			} else if (rule->keys[1] && !second.p && n2m_json_key_is(&m, rule->keys[1])) {
+				second = (struct slice){ m.val, m.val_len };
+			}
+		}
 		const char *v_end = m.val + m.val_len;
 		if (v_end >= end || *v_end == '}') {
 			e_end = v_end < end ? v_end + 1 : end;
 			break;
 		}
 	}
-	if (!e_end)
-		e_end = end;
 	e->v = (struct slice){ at, (size_t)(e_end - at) };
-	if (!found && second.p) {
+	if (!e->kname && second.p) {
 		e->kname = rule->keys[1];
 		e->key = second;
 	}
@@ -233,8 +201,7 @@ static int section_push(struct section *s, const struct section_rule *rule, stru
 {
 	if (s->n == MAX_ENTRIES)
 		return -1;
-	s->e[s->n].v = v;
-	entry_key(rule, &s->e[s->n]);
+	collect_entry(rule, &s->e[s->n], v.p, v.p + v.len);
 	s->n++;
 	return 0;
 }
@@ -468,8 +435,10 @@ static int merge_section(struct doc *d, int r, const struct delta_section *ds,
 	struct n2m_json_iter it;
 	struct entry de;
 	n2m_json_iter_init(&it, dsec.p, dsec.len);
-	while (n2m_json_next_element(&it, &de.v.p, &de.v.len)) {
-		entry_key(&rules[r], &de);
+	const char *v;
+	size_t v_len;
+	while (n2m_json_next_element(&it, &v, &v_len)) {
+		collect_entry(&rules[r], &de, v, v + v_len);
 		if (merge_entry(s, &de, truncated, &changed) < 0)
 			return N2M_READINGS_TEXT_UNCOVERED;
 	}
