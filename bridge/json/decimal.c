@@ -15,16 +15,22 @@ static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9
 				1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 #define N_POW10 ((int)(sizeof(pow10) / sizeof(pow10[0])))
 
-size_t n2m_decimal_format_int(int64_t v, char out[N2M_DECIMAL_TEXT_MAX])
+/* u's decimal digits, last digit first ("0" for 0); returns how many. */
+static int reversed_digits(uint64_t u, char digits[20])
 {
-	/* The magnitude as unsigned, so INT64_MIN needs no special case. */
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	char digits[20];
 	int nd = 0;
 	do {
 		digits[nd++] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
+	return nd;
+}
+
+size_t n2m_decimal_format_int(int64_t v, char out[N2M_DECIMAL_TEXT_MAX])
+{
+	/* The magnitude as unsigned, so INT64_MIN needs no special case. */
+	char digits[20];
+	int nd = reversed_digits(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, digits);
 	size_t n = 0;
 	if (v < 0)
 		out[n++] = '-';
@@ -63,10 +69,8 @@ size_t n2m_decimal_format_short(double v, char out[N2M_DECIMAL_TEXT_MAX])
 			break;
 	}
 	/* m's digits, then the point k digits from the right. */
-	char digits[24];
-	int nd = 0;
-	for (uint64_t u = (uint64_t)m; u; u /= 10)
-		digits[nd++] = (char)('0' + u % 10);
+	char digits[20];
+	int nd = reversed_digits((uint64_t)m, digits); /* m >= 1 */
 	size_t n = 0;
 	if (v < 0)
 		out[n++] = '-';

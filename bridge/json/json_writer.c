@@ -4,7 +4,6 @@
  */
 #include "json_writer.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,6 @@
  */
 #include "topic.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +28,8 @@ static int level_char_forbidden(uint32_t cp)
 
 size_t n2m_topic_id_from_tracker_id(int64_t id, char out[N2M_TOPIC_LEVEL_MAX + 1])
 {
-	char digits[N2M_DECIMAL_TEXT_MAX];
-	size_t n = n2m_decimal_format_int(id, digits);
-	memcpy(out, digits, n); /* at most 20 bytes, within any level */
+	_Static_assert(N2M_TOPIC_LEVEL_MAX + 1 >= N2M_DECIMAL_TEXT_MAX, "room for any id");
+	size_t n = n2m_decimal_format_int(id, out);
 	out[n] = '\0';
 	return n;
 }
