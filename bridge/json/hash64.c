@@ -2,9 +2,9 @@
 /*
  * hash64.c - a fast 64-bit byte-string hash: 16 bytes per step folded by a
  * 128-bit multiply where the compiler has one, else 8 bytes per step with
- * multiply and rotate mixing; a final avalanche either way. Only needs to make accidental equality of
- * two different payloads of the same length vanishingly unlikely; it is not
- * meant to resist deliberate collisions.
+ * multiply and rotate mixing; a final avalanche either way. Only needs to
+ * make accidental equality of two different payloads of the same length
+ * vanishingly unlikely; it is not meant to resist deliberate collisions.
  */
 #include "hash64.h"
 
