@@ -384,7 +384,7 @@ def main():
         # The saturating load is 2-3x what the bridge carries here: far more
         # (100,000/s) only makes the simulator take a core from the others.
         args.capture, args.sat_load, args.sat_window = 100000, 25000, 15.0
-        args.rounds, args.round_window = 3, 10.0
+        args.rounds, args.round_window = 5, 10.0
         # The sweep's rate is one every contender's pipeline sustains, so CPU
         # per update is compared without a backlog.
         args.sweep, args.sweep_window, args.sweep_rate = [1000, 10000, 100000], 10.0, 5000
