@@ -105,8 +105,7 @@ class Bench:
   login = "demo@example.com"; password = "demo";
   max_frame_bytes = 1073741824; backoff_min_ms = 100; backoff_max_ms = 1000;
   ws_client = "{self.args.ws_client}"; }};
-mqtt = {{ url = "mqtt://127.0.0.1:{self.mqtt_port}"; client_id = "n2m-bench-bridge";
-  coalesce_writes = {"true" if self.args.coalesce == "on" else "false"}; }};
+mqtt = {{ url = "mqtt://127.0.0.1:{self.mqtt_port}"; client_id = "n2m-bench-bridge"; }};
 subscriptions = (
   {{ type = "state_batch"; trackers = "all"; format = "full"; }},
   {{ type = "readings_batch"; trackers = "all"; }}
@@ -371,8 +370,6 @@ def main():
     p.add_argument("--smoke", action="store_true", help="a few seconds: does the harness run?")
     p.add_argument("--ws-client", default="lws", choices=("lws", "own"),
                    help="the bridge's navixy.ws_client")
-    p.add_argument("--coalesce", default="on", choices=("on", "off"),
-                   help="the bridge's mqtt.coalesce_writes")
     args = p.parse_args()
     if args.smoke:
         args.trackers, args.load, args.window, args.warmup = 200, 1000, 2.0, 0.5

@@ -90,7 +90,6 @@ struct n2m_mqtt_config {
 	char *base_topic;         /* default "navixy" */
 	int connect_timeout_s;    /* default 10 */
 	int max_inflight;         /* bounded outbound queue, default 65535 */
-	int coalesce_writes;      /* TCP_CORK over one upstream frame, default 1 */
 };
 
 struct n2m_topics_config {

@@ -237,7 +237,6 @@ static const struct n2m_setting settings[] = {
 	STR("mqtt.base_topic", mqtt.base_topic, "navixy", 0, check_base_topic),
 	INT("mqtt.connect_timeout_s", mqtt.connect_timeout_s, 10, 1, 300),
 	INT("mqtt.max_inflight", mqtt.max_inflight, 65535, 1, 65535),
-	BOOL("mqtt.coalesce_writes", mqtt.coalesce_writes, 1),
 
 	{ .path = "topics.id_mode", .kind = N2M_KIND_ID_MODE, .offset = OFF(topics.id_mode),
 	  .def_number = N2M_TOPIC_ID_TRACKER_ID },

@@ -45,8 +45,6 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 
 	if (bridge_navixy_parse(b, msg, len, &f) != 0)
 		return;
-	/* A frame's publications leave together (mqtt_socket.h). */
-	n2m_mqtt_hold_writes(&b->mqtt);
 	switch (f.kind) {
 	case NVX_FRAME_RESPONSE:
 		bridge_navixy_response(b, &f.response);
@@ -66,7 +64,6 @@ void bridge_upstream_message(void *ctx, const char *msg, size_t len)
 		bridge_navixy_unknown_frame(b);
 		break;
 	}
-	n2m_mqtt_release_writes(&b->mqtt);
 	/* After a big message, upstream.c gives the memory back to the
 	 * system (release_spare_memory). */
 	nvx_frame_free(&f);
@@ -121,11 +118,8 @@ static void rest_answer(struct bridge *b)
 		return;
 	int applied = bridge_rest_has_list(&res) ? bridge_apply_tracker_list(b, &res.list) : 0;
 	unsigned events = bridge_rest_judge(b, &res, applied);
-	if (events & BRIDGE_REST_LIST_LOADED) {
-		n2m_mqtt_hold_writes(&b->mqtt);
+	if (events & BRIDGE_REST_LIST_LOADED)
 		bridge_replay_held(b);
-		n2m_mqtt_release_writes(&b->mqtt);
-	}
 	if (events & BRIDGE_REST_REFRESHED)
 		bridge_shard_refreshed(b);
 }

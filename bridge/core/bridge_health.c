@@ -328,8 +328,7 @@ void bridge_log_counters(struct bridge *b)
 		" upstream_decode_errors=%" PRIu64 " upstream_connects=%" PRIu64
 		" upstream_failures=%" PRIu64 " mqtt_connects=%" PRIu64 " mqtt_disconnects=%" PRIu64
 		" mqtt_in_dropped=%llu mqtt_connect_failures=%llu fallback_oversized=%" PRIu64
-		" readings_truncated=%" PRIu64 " upstream_ws_protocol=%" PRIu64
-		" mqtt_write_holds=%" PRIu64,
+		" readings_truncated=%" PRIu64 " upstream_ws_protocol=%" PRIu64,
 		c->frames_in, c->parse_errors, c->bad_items, c->unknown_frames, c->error_frames,
 		c->state_updates, c->readings_updates, c->iot_updates, c->lifecycle_events,
 		c->logouts, c->unknown_sources, c->mapping_errors, c->tracker_list_calls,
@@ -338,5 +337,5 @@ void bridge_log_counters(struct bridge *b)
 		u->oversized, u->binary, u->decode_errors, u->connects, u->failures, m->connects,
 		m->disconnects, (unsigned long long)atomic_load(&b->mqtt.counters.messages_dropped),
 		(unsigned long long)atomic_load(&b->mqtt.counters.connect_failures),
-		c->fallback_oversized, c->readings_truncated, u->ws_protocol, m->write_holds);
+		c->fallback_oversized, c->readings_truncated, u->ws_protocol);
 }

@@ -140,18 +140,6 @@ static enum n2m_mqtt_publish_result publish_with(struct n2m_mqtt *m, const char 
 	return N2M_MQTT_OK;
 }
 
-/* Inside the broker a publication is a function call, not a socket write:
- * nothing to coalesce. */
-void n2m_mqtt_hold_writes(struct n2m_mqtt *m)
-{
-	(void)m;
-}
-
-void n2m_mqtt_release_writes(struct n2m_mqtt *m)
-{
-	(void)m;
-}
-
 enum n2m_mqtt_publish_result n2m_mqtt_publish(struct n2m_mqtt *m, const char *topic,
 					      const void *payload, size_t len, int qos,
 					      int retain)

@@ -33,7 +33,6 @@ struct n2m_mqtt_event {
 	void *correlation;
 	size_t correlation_len;
 	size_t bytes;           /* what it counts against N2M_MQTT_INBOUND_MAX_BYTES */
-	struct n2m_mqtt_socket sock; /* EV_CONNECTED: Paho's socket, fd -1 if not found */
 };
 
 /* ---------- small helpers ---------- */
@@ -314,24 +313,8 @@ static void explain_failure(struct n2m_mqtt *m, int rc, char *why, size_t whylen
 		 "see the broker's log)", m->use_tls ? "TLS" : "TCP");
 }
 
-/* Paho's socket for the connection just made: the one new TCP socket to
- * the broker's port since `before` (mqtt_socket.h). */
-static void find_socket(struct n2m_mqtt *m, const struct n2m_fd_list *before,
-			struct n2m_mqtt_socket *out)
+static int connect_once(struct n2m_mqtt *m, char *why, size_t whylen)
 {
-	char host[256];
-	int port = 0;
-
-	out->fd = -1;
-	if (m->coalesce_writes &&
-	    n2m_mqtt_uri_host_port(m->server_uri, host, sizeof host, &port) == 0)
-		n2m_mqtt_socket_find(before, port, out);
-}
-
-static int connect_once(struct n2m_mqtt *m, struct n2m_mqtt_socket *sock, char *why,
-			size_t whylen)
-{
-	struct n2m_fd_list before = { 0 };
 	MQTTClient_connectOptions opts = MQTTClient_connectOptions_initializer;
 	MQTTClient_connectOptions opts5 = MQTTClient_connectOptions_initializer5;
 	MQTTClient_willOptions will = MQTTClient_willOptions_initializer;
@@ -343,8 +326,6 @@ static int connect_once(struct n2m_mqtt *m, struct n2m_mqtt_socket *sock, char *
 	else
 		opts.MQTTVersion = MQTTVERSION_3_1_1;
 	fill_connect_options(m, &opts, &will, &ssl);
-	if (m->coalesce_writes)
-		n2m_fd_list_sockets(&before);
 	if (m->mqtt_version == MQTTVERSION_5) {
 		MQTTResponse r = MQTTClient_connect5(m->client, &opts, NULL, NULL);
 		rc = r.reasonCode;
@@ -352,9 +333,6 @@ static int connect_once(struct n2m_mqtt *m, struct n2m_mqtt_socket *sock, char *
 	} else {
 		rc = MQTTClient_connect(m->client, &opts);
 	}
-	if (rc == MQTTCLIENT_SUCCESS)
-		find_socket(m, &before, sock);
-	n2m_fd_list_free(&before);
 	if (rc != MQTTCLIENT_SUCCESS) {
 		explain_failure(m, rc, why, whylen);
 		return -1;
@@ -411,15 +389,13 @@ static void *connector_main(void *arg)
 		if (stopping)
 			break;
 
-		struct n2m_mqtt_socket sock = N2M_MQTT_SOCKET_NONE;
-		if (connect_once(m, &sock, why, sizeof why) == 0) {
+		if (connect_once(m, why, sizeof why) == 0) {
 			attempt = 0;
 			n2m_backoff_reset(&backoff);
 			atomic_store(&m->connected, 1);
 			struct n2m_mqtt_event *ev = calloc(1, sizeof *ev);
 			if (ev) {
 				ev->kind = EV_CONNECTED;
-				ev->sock = sock;
 				enqueue(m, ev);
 			}
 			continue;
@@ -470,7 +446,6 @@ static int copy_settings(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 	m->keepalive_s = cfg->keepalive_s > 0 ? cfg->keepalive_s : 30;
 	m->connect_timeout_s = cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s : 10;
 	m->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : 65535;
-	m->coalesce_writes = cfg->coalesce_writes;
 	m->backoff_min_ms = backoff_cfg && backoff_cfg->backoff_min_ms > 0
 		? backoff_cfg->backoff_min_ms : 1000;
 	m->backoff_max_ms = backoff_cfg && backoff_cfg->backoff_max_ms >= m->backoff_min_ms
@@ -512,7 +487,6 @@ int n2m_mqtt_init(struct n2m_mqtt *m, const struct n2m_mqtt_config *cfg,
 	m->lws = lws;
 	m->cb = *cb;
 	m->cb_ctx = cb_ctx;
-	m->sock.fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
 	atomic_init(&m->connected, 0);
@@ -576,23 +550,14 @@ int n2m_mqtt_start(struct n2m_mqtt *m)
 	return 0;
 }
 
-static const char *coalescing(const struct n2m_mqtt *m)
-{
-	if (!m->coalesce_writes)
-		return "off";
-	return m->sock.fd >= 0 ? "on" : "unavailable";
-}
-
-static void dispatch_connected(struct n2m_mqtt *m, const struct n2m_mqtt_socket *sock)
+static void dispatch_connected(struct n2m_mqtt *m)
 {
 	/* A LOST may already be queued behind this one; publishing "online"
 	 * then fails harmlessly and the LOST event takes us offline again. */
 	m->online = 1;
-	m->sock = *sock;
-	m->corked = 0;
 	m->counters.connects++;
-	n2m_log(m->log, N2M_LOG_INFO, "mqtt.connected", "uri=%s protocol=%s coalesce_writes=%s",
-		m->server_uri, m->mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1", coalescing(m));
+	n2m_log(m->log, N2M_LOG_INFO, "mqtt.connected", "uri=%s protocol=%s", m->server_uri,
+		m->mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1");
 	const char *presence = m->presence ? m->presence : "online";
 	n2m_mqtt_publish(m, m->state_topic, presence, strlen(presence), 1, 1);
 	if (m->cb.on_connected)
@@ -604,8 +569,6 @@ static void dispatch_lost(struct n2m_mqtt *m, const char *reason)
 	if (!m->online)
 		return; /* a second notice for the same loss */
 	m->online = 0;
-	m->sock.fd = -1;
-	m->corked = 0;
 	m->counters.disconnects++;
 	n2m_log(m->log, N2M_LOG_WARN, "mqtt.disconnected", "reason=\"%s\"", reason);
 	if (m->cb.on_disconnected)
@@ -638,7 +601,7 @@ static void dispatch_one(struct n2m_mqtt *m, struct n2m_mqtt_event *ev)
 {
 	switch (ev->kind) {
 	case EV_CONNECTED:
-		dispatch_connected(m, &ev->sock);
+		dispatch_connected(m);
 		break;
 	case EV_LOST:
 		dispatch_lost(m, ev->topic ? ev->topic : "connection lost");
@@ -692,46 +655,6 @@ int n2m_mqtt_is_online(const struct n2m_mqtt *m)
 	return m->online && atomic_load(&((struct n2m_mqtt *)m)->connected);
 }
 
-/* ---------- coalesced writes ---------- */
-
-static void uncork(struct n2m_mqtt *m)
-{
-	m->corked = 0;
-	if (n2m_mqtt_socket_cork(&m->sock, 0) != 0)
-		m->sock.fd = -1; /* gone: unheld until the next connect */
-}
-
-/* Corks on the first QoS 0 publication of a hold, after checking the
- * descriptor is still Paho's; a QoS 1 or 2 one sends what is held first. */
-static void hold_for(struct n2m_mqtt *m, int qos)
-{
-	if (qos > 0) {
-		if (m->corked)
-			uncork(m);
-		return;
-	}
-	if (m->corked || m->sock.fd < 0)
-		return;
-	if (!n2m_mqtt_socket_is_same(&m->sock) || n2m_mqtt_socket_cork(&m->sock, 1) != 0) {
-		m->sock.fd = -1;
-		return;
-	}
-	m->corked = 1;
-	m->counters.write_holds++;
-}
-
-void n2m_mqtt_hold_writes(struct n2m_mqtt *m)
-{
-	m->holding = m->sock.fd >= 0;
-}
-
-void n2m_mqtt_release_writes(struct n2m_mqtt *m)
-{
-	m->holding = 0;
-	if (m->corked)
-		uncork(m);
-}
-
 static enum n2m_mqtt_publish_result publish_with(struct n2m_mqtt *m, const char *topic,
 						 const void *payload, size_t len, int qos,
 						 int retain, MQTTProperties *props)
@@ -757,8 +680,6 @@ static enum n2m_mqtt_publish_result publish_with(struct n2m_mqtt *m, const char 
 		m->counters.publish_failures++;
 		return N2M_MQTT_FAILED;
 	}
-	if (m->holding)
-		hold_for(m, qos);
 	if (m->mqtt_version == MQTTVERSION_5) {
 		MQTTResponse r = MQTTClient_publish5(m->client, topic, (int)len, payload, qos,
 						     retain, props, NULL);

@@ -32,7 +32,6 @@
 #include "config.h"
 #include "log.h"
 #include "log_throttle.h"
-#include "mqtt_socket.h"
 
 /* Inbound messages waiting for the loop, bounded in count and in bytes
  * (topic + payload + MQTT 5 properties); more are dropped, counted and
@@ -78,7 +77,6 @@ struct n2m_mqtt_counters {
 	uint64_t publishes;
 	uint64_t publish_failures;
 	uint64_t illegal_topics;        /* publishes refused by n2m_topic_name_is_legal */
-	uint64_t write_holds;           /* frames whose writes went out coalesced */
 	uint64_t messages_in;
 	atomic_ullong messages_dropped; /* inbound queue full; Paho thread */
 };
@@ -107,7 +105,6 @@ struct n2m_mqtt {
 	int keepalive_s;
 	int connect_timeout_s;
 	int max_inflight;
-	int coalesce_writes;           /* mqtt.coalesce_writes */
 	int backoff_min_ms;
 	int backoff_max_ms;
 	char *state_topic;             /* <base>/bridge/state */
@@ -136,9 +133,6 @@ struct n2m_mqtt {
 	lws_sorted_usec_list_t sul_more; /* the rest of a dispatch over budget */
 	struct n2m_log_throttle drop_gate; /* mqtt.inbound_dropped lines */
 	uint64_t drops_logged;         /* messages_dropped at the last line */
-	struct n2m_mqtt_socket sock;   /* Paho's socket, if found (mqtt_socket.h) */
-	int holding;                   /* between hold_writes and release_writes */
-	int corked;                    /* TCP_CORK is on */
 	struct n2m_mqtt_counters counters;
 };
 
@@ -178,14 +172,6 @@ enum n2m_mqtt_publish_result n2m_mqtt_publish_correlated(struct n2m_mqtt *m, con
 							 const void *payload, size_t len,
 							 int qos, const void *correlation,
 							 size_t correlation_len);
-
-/* Loop thread: the publications until n2m_mqtt_release_writes are written
- * to a corked socket and leave in full TCP segments (mqtt_socket.h), when
- * mqtt.coalesce_writes is on and Paho's socket is known. QoS 1 and 2
- * publications are never held: Paho may wait for their acknowledgements,
- * so everything held goes out before them. Not nested. */
-void n2m_mqtt_hold_writes(struct n2m_mqtt *m);
-void n2m_mqtt_release_writes(struct n2m_mqtt *m);
 
 /* Clean shutdown: stops the connector, publishes `offline` retained on the
  * state topic (waiting up to timeout_ms for it), disconnects so the broker
