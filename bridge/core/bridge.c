@@ -36,7 +36,10 @@ static int bridge_lws_callback(struct lws *wsi, enum lws_callback_reasons reason
 	return n2m_upstream_lws_event(&b->upstream, wsi, reason, user, in, len);
 }
 
-#define UPSTREAM_READ_BYTES (256u * 1024u)
+/* lws reads every socket of the context (the upstream, the health port's
+ * connections) into one buffer of this size, one recv and one callback per
+ * fill. What a peer sends is bounded by its own reader, not by this. */
+#define LWS_READ_BYTES (256u * 1024u)
 
 /* Constant table, not state: lws needs it for the context's lifetime. */
 static const struct lws_protocols bridge_protocols[] = {
@@ -54,10 +57,9 @@ static int create_lws_context(struct bridge *b, char *err, size_t errlen)
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.user = b;
 	info.timeout_secs = (unsigned)b->cfg.navixy.connect_timeout_s;
-	/* lws reads a socket into this buffer, one recv and one callback per
-	 * fill: at the default 4 KiB a 100-update frame (~150 KB) took ~40
-	 * poll and recv calls; at 256 KiB it takes one or two. */
-	info.pt_serv_buf_size = UPSTREAM_READ_BYTES;
+	/* At lws's default 4 KiB a 100-update frame (~150 KB) took ~40 poll
+	 * and recv calls; at 256 KiB it takes one or two. */
+	info.pt_serv_buf_size = LWS_READ_BYTES;
 	if (b->cfg.navixy.ca_file[0])
 		info.client_ssl_ca_filepath = b->cfg.navixy.ca_file;
 	lws_set_log_level(LLL_ERR, NULL);

@@ -69,9 +69,10 @@ static int64_t mono_us(void)
 }
 
 /* True if the upstream socket has bytes waiting. lws reads a socket in
- * pt_serv_buf_size pieces (4 KiB) and calls back only per rx_buffer_size
- * (64 KiB) of a long message, so neither the callbacks nor lws's own
- * "pending" say that another read would find data. */
+ * pt_serv_buf_size pieces (LWS_READ_BYTES in core/bridge.c) and its
+ * WebSocket client calls back only per rx_buffer_size (64 KiB) of a long
+ * message, so neither the callbacks nor lws's own "pending" say that
+ * another read would find data. */
 static int upstream_readable(struct bridge *b)
 {
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };

@@ -6,10 +6,10 @@
  * state update, and every payload carries a tracker id; strtod and snprintf
  * cost hundreds to thousands of instructions each. For the common case - a
  * plain decimal of at most 15 significant digits - both directions can be
- * done exactly with one division by a power of ten. Each function answers only when it is sure
- * its result is the libc one, byte for byte or bit for bit; otherwise it
- * declines and the caller uses libc (n2m_decimal_strtod does both). Pure;
- * no I/O.
+ * done exactly with one division by a power of ten. Each function answers
+ * only when it is sure its result is the libc one, byte for byte or bit for
+ * bit; otherwise it declines and the caller uses libc (n2m_decimal_strtod
+ * does both). Pure; no I/O.
  */
 #ifndef N2M_DECIMAL_H
 #define N2M_DECIMAL_H
